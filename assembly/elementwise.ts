@@ -1,0 +1,110 @@
+// Activations, forward (fused with the bias add) and backward. Backward is written in terms of
+// the activation's output y, so the forward pass keeps only y:
+//   relu' = [y>0]; leaky' = y>0 ? 1 : α; elu' = y>0 ? 1 : y+α  (y = α(eˣ−1) ⇒ α eˣ = y+α);
+//   tanh' = 1−y²; sigmoid' = y(1−y); softplus' = σ(x) = 1−e^(−y)  (e^y = 1+eˣ).
+
+export const ACT_IDENTITY: i32 = 0;
+export const ACT_RELU: i32 = 1;
+export const ACT_LEAKY_RELU: i32 = 2;
+export const ACT_ELU: i32 = 3;
+export const ACT_TANH: i32 = 4;
+export const ACT_SIGMOID: i32 = 5;
+export const ACT_SOFTPLUS: i32 = 6;
+
+// @ts-ignore: decorator
+@inline export function sigmoidf(x: f32): f32 {
+  // Stable for both signs: never exponentiates a large positive number.
+  if (x >= 0) return 1 / (1 + Mathf.exp(-x));
+  const e = Mathf.exp(x);
+  return e / (1 + e);
+}
+
+// @ts-ignore: decorator
+@inline function softplusf(x: f32): f32 {
+  return max<f32>(x, 0) + Mathf.log1p(Mathf.exp(-Mathf.abs(x)));
+}
+
+// @ts-ignore: decorator
+@inline function scalarAct(x: f32, act: i32, alpha: f32): f32 {
+  switch (act) {
+    case ACT_RELU: return max<f32>(x, 0);
+    case ACT_LEAKY_RELU: return x > 0 ? x : alpha * x;
+    case ACT_ELU: return x > 0 ? x : alpha * Mathf.expm1(x);
+    case ACT_TANH: return Mathf.tanh(x);
+    case ACT_SIGMOID: return sigmoidf(x);
+    case ACT_SOFTPLUS: return softplusf(x);
+    default: return x;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function vectorAct(x: v128, act: i32, alpha: v128): v128 {
+  if (act == ACT_RELU) return f32x4.max(x, f32x4.splat(0));
+  if (act == ACT_LEAKY_RELU) {
+    return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, f32x4.splat(0)));
+  }
+  return x;
+}
+
+/**
+ * y[r][c] = act(y[r][c] + bias[c]) over a rows×cols row-major block; bias 0 means no bias.
+ * act codes: 0 identity, 1 relu, 2 leaky_relu(α), 3 elu(α), 4 tanh, 5 sigmoid, 6 softplus.
+ */
+export function bias_act(y: usize, rows: i32, cols: i32, bias: usize, act: i32, alpha: f32): void {
+  const vectorised = act == ACT_IDENTITY || act == ACT_RELU || act == ACT_LEAKY_RELU;
+  const valpha = f32x4.splat(alpha);
+  const c4 = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const row = y + ((<usize>r * <usize>cols) << 2);
+    let c = 0;
+    if (vectorised) {
+      for (; c < c4; c += 4) {
+        const p = row + (<usize>c << 2);
+        let v = v128.load(p);
+        if (bias) v = f32x4.add(v, v128.load(bias + (<usize>c << 2)));
+        v128.store(p, vectorAct(v, act, valpha));
+      }
+    }
+    for (; c < cols; c++) {
+      const p = row + (<usize>c << 2);
+      let v = load<f32>(p);
+      if (bias) v += load<f32>(bias + (<usize>c << 2));
+      store<f32>(p, scalarAct(v, act, alpha));
+    }
+  }
+}
+
+/** dy[i] *= act'(x_i), computed from the activation output y[i]; n elements. */
+export function act_backward(dy: usize, y: usize, n: i32, act: i32, alpha: f32): void {
+  if (act == ACT_IDENTITY) return;
+  const zero = f32x4.splat(0), one = f32x4.splat(1), valpha = f32x4.splat(alpha);
+  let i = 0;
+  if (act != ACT_ELU && act != ACT_SOFTPLUS) {
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const d = v128.load(dy + off);
+      const v = v128.load(y + off);
+      let g: v128;
+      if (act == ACT_RELU) g = v128.and(d, f32x4.gt(v, zero));
+      else if (act == ACT_LEAKY_RELU) g = v128.bitselect(d, f32x4.mul(d, valpha), f32x4.gt(v, zero));
+      else if (act == ACT_TANH) g = f32x4.mul(d, f32x4.sub(one, f32x4.mul(v, v)));
+      else g = f32x4.mul(d, f32x4.mul(v, f32x4.sub(one, v)));
+      v128.store(dy + off, g);
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const d = load<f32>(dy + off);
+    const v = load<f32>(y + off);
+    let g: f32;
+    switch (act) {
+      case ACT_RELU: g = v > 0 ? d : 0; break;
+      case ACT_LEAKY_RELU: g = v > 0 ? d : alpha * d; break;
+      case ACT_ELU: g = v > 0 ? d : d * (v + alpha); break;
+      case ACT_TANH: g = d * (1 - v * v); break;
+      case ACT_SIGMOID: g = d * v * (1 - v); break;
+      default: g = d * (1 - Mathf.exp(-v)); break; // softplus
+    }
+    store<f32>(dy + off, g);
+  }
+}

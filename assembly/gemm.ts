@@ -1,0 +1,206 @@
+// General matrix multiply in the three layouts a dense layer needs.
+//
+//   gemm_nt: C = beta·C + A·Bᵀ   A [m×k], B [n×k]   (forward: Y = X·Wᵀ)
+//   gemm_nn: C = beta·C + A·B    A [m×k], B [k×n]   (input gradient: dX = dY·W)
+//   gemm_tn: C = beta·C + Aᵀ·B   A [k×m], B [k×n]   (weight gradient: dW = dYᵀ·X)
+//
+// All matrices are row-major f32 with leading dimensions in elements; pointers are byte offsets.
+// B is packed, one panel of NR = 8 columns by at most KC rows at a time, into `scratch`
+// (8·KC + 32 floats, caller-provided: kernels never allocate). A 4×8 register tile of C is held in
+// eight f32x4 accumulators; each k step loads two vectors of the packed panel and splats four
+// elements of A (the shape measured fastest on this CPU, shared/notes/PERF.md).
+
+export const NR: i32 = 8;
+export const MR: i32 = 4;
+export const KC: i32 = 512;
+
+// a·b + c; the relaxed build fuses it (f32x4.relaxed_madd), the plain build rounds twice.
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  } else {
+    return f32x4.add(c, f32x4.mul(a, b));
+  }
+}
+
+/** Bytes of scratch that the gemm kernels need. */
+export function gemm_scratch_bytes(): i32 {
+  return (NR * KC + MR * NR) * 4;
+}
+
+// Packs rows [k0, k0+kc) and columns [j0, j0+nc) of a k×n row-major B into dst as [kc][8],
+// zero-padding columns nc..7.
+function packRowMajor(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  let src = b + ((<usize>k0 * <usize>ldb + <usize>j0) << 2);
+  const stride = <usize>ldb << 2;
+  if (nc == NR) {
+    for (let kk = 0; kk < kc; kk++) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      src += stride;
+      dst += NR << 2;
+    }
+    return;
+  }
+  for (let kk = 0; kk < kc; kk++) {
+    for (let c = 0; c < NR; c++) {
+      store<f32>(dst + (<usize>c << 2), c < nc ? load<f32>(src + (<usize>c << 2)) : 0);
+    }
+    src += stride;
+    dst += NR << 2;
+  }
+}
+
+// Packs the same panel of op(B) = Bᵀ where B is n×k row-major: dst[kk][c] = B[j0+c][k0+kk].
+function packTransposed(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  for (let c = 0; c < NR; c++) {
+    let out = dst + (<usize>c << 2);
+    if (c < nc) {
+      let src = b + ((<usize>(j0 + c) * <usize>ldb + <usize>k0) << 2);
+      for (let kk = 0; kk < kc; kk++) {
+        store<f32>(out, load<f32>(src));
+        src += 4;
+        out += NR << 2;
+      }
+    } else {
+      for (let kk = 0; kk < kc; kk++) {
+        store<f32>(out, 0);
+        out += NR << 2;
+      }
+    }
+  }
+}
+
+// Writes one row of a tile: C[0..nc) = beta·C + acc, for a row of 8 accumulated columns.
+// @ts-ignore: decorator
+@inline function storeRow(c: usize, lo: v128, hi: v128, nc: i32, beta: f32, tile: usize): void {
+  if (nc == NR) {
+    if (beta == 0) {
+      v128.store(c, lo);
+      v128.store(c, hi, 16);
+    } else {
+      const vb = f32x4.splat(beta);
+      v128.store(c, f32x4.add(lo, f32x4.mul(vb, v128.load(c))));
+      v128.store(c, f32x4.add(hi, f32x4.mul(vb, v128.load(c, 16))), 16);
+    }
+    return;
+  }
+  v128.store(tile, lo);
+  v128.store(tile, hi, 16);
+  for (let j = 0; j < nc; j++) {
+    const p = c + (<usize>j << 2);
+    const v = load<f32>(tile + (<usize>j << 2));
+    store<f32>(p, beta == 0 ? v : v + beta * load<f32>(p));
+  }
+}
+
+// 4×8 tile over kc packed steps. A element (r, kk) is at a + r·sai + kk·sak (bytes).
+function tile4x8(kc: i32, a: usize, sai: usize, sak: usize, bp: usize,
+                 c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let a0 = a;
+  const a1off = sai, a2off = sai * 2, a3off = sai * 3;
+  for (let kk = 0; kk < kc; kk++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(a0);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a0 + a1off);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a0 + a2off);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a0 + a3off);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    a0 += sak;
+    bp += NR << 2;
+  }
+  storeRow(c, c00, c01, nc, beta, tile);
+  storeRow(c + ldcBytes, c10, c11, nc, beta, tile);
+  storeRow(c + 2 * ldcBytes, c20, c21, nc, beta, tile);
+  storeRow(c + 3 * ldcBytes, c30, c31, nc, beta, tile);
+}
+
+// 1×8 tile for the rows left over when m is not a multiple of 4.
+function tile1x8(kc: i32, a: usize, sak: usize, bp: usize, c: usize, nc: i32, beta: f32, tile: usize): void {
+  let lo = f32x4.splat(0), hi = f32x4.splat(0);
+  let lo2 = f32x4.splat(0), hi2 = f32x4.splat(0);
+  let kk = 0;
+  for (; kk + 1 < kc; kk += 2) {
+    const x = v128.load32_splat(a);
+    const y = v128.load32_splat(a + sak);
+    lo = madd(x, v128.load(bp), lo);
+    hi = madd(x, v128.load(bp, 16), hi);
+    lo2 = madd(y, v128.load(bp, 32), lo2);
+    hi2 = madd(y, v128.load(bp, 48), hi2);
+    a += sak * 2;
+    bp += NR << 3;
+  }
+  if (kk < kc) {
+    const x = v128.load32_splat(a);
+    lo = madd(x, v128.load(bp), lo);
+    hi = madd(x, v128.load(bp, 16), hi);
+  }
+  storeRow(c, f32x4.add(lo, lo2), f32x4.add(hi, hi2), nc, beta, tile);
+}
+
+function scaleMatrix(m: i32, n: i32, c: usize, ldc: i32, beta: f32): void {
+  for (let i = 0; i < m; i++) {
+    const row = c + ((<usize>i * <usize>ldc) << 2);
+    for (let j = 0; j < n; j++) {
+      const p = row + (<usize>j << 2);
+      store<f32>(p, beta == 0 ? 0 : beta * load<f32>(p));
+    }
+  }
+}
+
+// Shared driver: op(A) element (i, k) at a + i·sai + k·sak bytes; B packed per panel.
+function gemm(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize,
+              b: usize, ldb: i32, bTransposed: bool,
+              c: usize, ldc: i32, beta: f32, scratch: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) { scaleMatrix(m, n, c, ldc, beta); return; }
+  const panel = scratch;
+  const tile = scratch + (<usize>(NR * KC) << 2);
+  const ldcBytes = <usize>ldc << 2;
+  const m4 = m & ~3;
+  for (let j0 = 0; j0 < n; j0 += NR) {
+    const nc = min(NR, n - j0);
+    for (let k0 = 0; k0 < k; k0 += KC) {
+      const kc = min(KC, k - k0);
+      if (bTransposed) packTransposed(b, ldb, k0, kc, j0, nc, panel);
+      else packRowMajor(b, ldb, k0, kc, j0, nc, panel);
+      const bt: f32 = k0 == 0 ? beta : 1;
+      const aBlock = a + <usize>k0 * sak;
+      const cCol = c + (<usize>j0 << 2);
+      let i = 0;
+      for (; i < m4; i += MR) {
+        tile4x8(kc, aBlock + <usize>i * sai, sai, sak, panel, cCol + <usize>i * ldcBytes, ldcBytes, nc, bt, tile);
+      }
+      for (; i < m; i++) {
+        tile1x8(kc, aBlock + <usize>i * sai, sak, panel, cCol + <usize>i * ldcBytes, nc, bt, tile);
+      }
+    }
+  }
+}
+
+/** C[m×n] = beta·C + A·Bᵀ, with A [m×k] and B [n×k] row-major. */
+export function gemm_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
+                        c: usize, ldc: i32, beta: f32, scratch: usize): void {
+  gemm(m, n, k, a, <usize>lda << 2, 4, b, ldb, true, c, ldc, beta, scratch);
+}
+
+/** C[m×n] = beta·C + A·B, with A [m×k] and B [k×n] row-major. */
+export function gemm_nn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
+                        c: usize, ldc: i32, beta: f32, scratch: usize): void {
+  gemm(m, n, k, a, <usize>lda << 2, 4, b, ldb, false, c, ldc, beta, scratch);
+}
+
+/** C[m×n] = beta·C + Aᵀ·B, with A [k×m] and B [k×n] row-major. */
+export function gemm_tn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
+                        c: usize, ldc: i32, beta: f32, scratch: usize): void {
+  gemm(m, n, k, a, 4, <usize>lda << 2, b, ldb, false, c, ldc, beta, scratch);
+}

@@ -1,0 +1,111 @@
+// Likelihoods, the KL term and the reparameterisation, each with its gradient.
+// All sums are over elements of the block (nats); the caller divides by the number of examples.
+import { sigmoidf } from './elementwise';
+
+const LOG_2PI: f64 = 1.8378770664093453;
+
+/**
+ * Bernoulli negative log-likelihood on logits l for targets x ∈ [0,1], summed:
+ *   Σ max(l,0) − l·x + log(1+e^(−|l|))        (stable form of −x log σ(l) − (1−x) log(1−σ(l)))
+ * and, when grad ≠ 0, grad = ∂/∂l = σ(l) − x.
+ */
+export function bernoulli_nll(logits: usize, x: usize, n: i32, grad: usize): f64 {
+  let total: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    const l = load<f32>(logits + off);
+    const t = load<f32>(x + off);
+    const e = Mathf.exp(-Mathf.abs(l));
+    total += <f64>(max<f32>(l, 0) - l * t + Mathf.log1p(e));
+    if (grad) {
+      const s: f32 = l >= 0 ? 1 / (1 + e) : e / (1 + e);
+      store<f32>(grad + off, s - t);
+    }
+  }
+  return total;
+}
+
+/**
+ * Gaussian negative log-likelihood with a per-column log-variance s (rows×cols block):
+ *   Σ ½ (log 2π + s_c + (x − μ)² e^(−s_c))
+ * grad (∂/∂μ) = (μ − x) e^(−s_c) when grad ≠ 0; gradLogVar[c] (+)= Σ_r ½ (1 − (x−μ)² e^(−s_c))
+ * when gradLogVar ≠ 0, added to the old value when accumulate ≠ 0.
+ */
+export function gaussian_nll(mean: usize, x: usize, logVar: usize, rows: i32, cols: i32,
+                             grad: usize, gradLogVar: usize, accumulate: i32): f64 {
+  let total: f64 = 0;
+  if (gradLogVar && !accumulate) memory.fill(gradLogVar, 0, <usize>cols << 2);
+  for (let r = 0; r < rows; r++) {
+    const base = (<usize>r * <usize>cols) << 2;
+    for (let c = 0; c < cols; c++) {
+      const off = base + (<usize>c << 2);
+      const s = load<f32>(logVar + (<usize>c << 2));
+      const inv = Mathf.exp(-s);
+      const d = load<f32>(mean + off) - load<f32>(x + off);
+      const q = d * d * inv;
+      total += 0.5 * (LOG_2PI + <f64>s + <f64>q);
+      if (grad) store<f32>(grad + off, d * inv);
+      if (gradLogVar) {
+        const p = gradLogVar + (<usize>c << 2);
+        store<f32>(p, load<f32>(p) + 0.5 * (1 - q));
+      }
+    }
+  }
+  return total;
+}
+
+/**
+ * Reparameterisation and KL. head is rows×(2·latent): [μ | log σ²] per row.
+ *   z = μ + exp(½ log σ²)·ε         (eps = 0 means ε = 0: z = μ)
+ *   KL(q‖N(0,I)) = −½ Σ (1 + log σ² − μ² − σ²)      returned summed over the block.
+ */
+export function latent_forward(head: usize, rows: i32, latent: i32, eps: usize, z: usize): f64 {
+  let kl: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const h = head + ((<usize>r * <usize>(2 * latent)) << 2);
+    const o = (<usize>r * <usize>latent) << 2;
+    for (let j = 0; j < latent; j++) {
+      const mu = load<f32>(h + (<usize>j << 2));
+      const lv = load<f32>(h + (<usize>(j + latent) << 2));
+      const v = Mathf.exp(lv);
+      kl += -0.5 * <f64>(1 + lv - mu * mu - v);
+      if (z) {
+        const e: f32 = eps ? load<f32>(eps + o + (<usize>j << 2)) : 0;
+        store<f32>(z + o + (<usize>j << 2), mu + Mathf.sqrt(v) * e);
+      }
+    }
+  }
+  return kl;
+}
+
+/**
+ * Backward of latent_forward plus β·KL: given dz, writes dhead = [∂/∂μ | ∂/∂log σ²]:
+ *   ∂/∂μ = dz + β μ;   ∂/∂log σ² = dz·ε·½σ + β·½(σ² − 1).
+ */
+export function latent_backward(head: usize, rows: i32, latent: i32, eps: usize, dz: usize,
+                                dhead: usize, beta: f32): void {
+  for (let r = 0; r < rows; r++) {
+    const h = head + ((<usize>r * <usize>(2 * latent)) << 2);
+    const dh = dhead + ((<usize>r * <usize>(2 * latent)) << 2);
+    const o = (<usize>r * <usize>latent) << 2;
+    for (let j = 0; j < latent; j++) {
+      const jo = <usize>j << 2;
+      const lo = <usize>(j + latent) << 2;
+      const mu = load<f32>(h + jo);
+      const lv = load<f32>(h + lo);
+      const v = Mathf.exp(lv);
+      const g = dz ? load<f32>(dz + o + jo) : 0;
+      const e: f32 = eps ? load<f32>(eps + o + jo) : 0;
+      store<f32>(dh + jo, g + beta * mu);
+      store<f32>(dh + lo, g * e * 0.5 * Mathf.sqrt(v) + beta * 0.5 * (v - 1));
+    }
+  }
+}
+
+/** out[i] = σ(in[i]) for n elements (Bernoulli means from logits). */
+export function sigmoid(input: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(out + off, sigmoidf(load<f32>(input + off)));
+  }
+}

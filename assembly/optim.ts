@@ -1,0 +1,62 @@
+// Optimisers over a flat parameter range [0, n). Semantics follow torch.optim:
+//   Adam:  g ← s·g + λp;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
+//          p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)
+//   AdamW: p ← p·(1 − lr·λ) first, and no λp in g.
+//   SGD:   g ← s·g + λp;  b ← μb + g;  p ← p − lr·(nesterov ? g + μb : b)
+// s is the gradient scale (1/batch times any clipping factor), applied in the same pass.
+
+export function adam_step(p: usize, g: usize, m: usize, v: usize, n: i32,
+                          lr: f32, beta1: f32, beta2: f32, eps: f32, step: i32,
+                          gradScale: f32, weightDecay: f32, decoupled: i32): void {
+  const bc1 = 1 - Math.pow(<f64>beta1, <f64>step);
+  const bc2 = 1 - Math.pow(<f64>beta2, <f64>step);
+  const stepSize = f32x4.splat(<f32>(<f64>lr / bc1));
+  const invSqrtBc2 = f32x4.splat(<f32>(1 / Math.sqrt(bc2)));
+  const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1 - beta1);
+  const vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1 - beta2);
+  const veps = f32x4.splat(eps), vs = f32x4.splat(gradScale);
+  const coupled = f32x4.splat(decoupled ? 0 : weightDecay);
+  const shrink = f32x4.splat(decoupled ? 1 - lr * weightDecay : 1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    let pv = v128.load(p + off);
+    const gv = f32x4.add(f32x4.mul(v128.load(g + off), vs), f32x4.mul(coupled, pv));
+    const mv = f32x4.add(f32x4.mul(vb1, v128.load(m + off)), f32x4.mul(vb1c, gv));
+    const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + off)), f32x4.mul(vb2c, f32x4.mul(gv, gv)));
+    const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), invSqrtBc2), veps);
+    pv = f32x4.sub(f32x4.mul(pv, shrink), f32x4.mul(stepSize, f32x4.div(mv, denom)));
+    v128.store(m + off, mv);
+    v128.store(v + off, vv);
+    v128.store(p + off, pv);
+  }
+  const ss = <f32>(<f64>lr / bc1), ib = <f32>(1 / Math.sqrt(bc2));
+  const cw: f32 = decoupled ? 0 : weightDecay, sh: f32 = decoupled ? 1 - lr * weightDecay : 1;
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    let pv = load<f32>(p + off);
+    const gv = load<f32>(g + off) * gradScale + cw * pv;
+    const mv = beta1 * load<f32>(m + off) + (1 - beta1) * gv;
+    const vv = beta2 * load<f32>(v + off) + (1 - beta2) * gv * gv;
+    pv = pv * sh - ss * (mv / (Mathf.sqrt(vv) * ib + eps));
+    store<f32>(m + off, mv);
+    store<f32>(v + off, vv);
+    store<f32>(p + off, pv);
+  }
+}
+
+export function sgd_step(p: usize, g: usize, buf: usize, n: i32, lr: f32, momentum: f32,
+                         weightDecay: f32, gradScale: f32, nesterov: i32): void {
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    const pv = load<f32>(p + off);
+    const gv = load<f32>(g + off) * gradScale + weightDecay * pv;
+    let u = gv;
+    if (momentum != 0) {
+      const b = momentum * load<f32>(buf + off) + gv;
+      store<f32>(buf + off, b);
+      u = nesterov ? gv + momentum * b : b;
+    }
+    store<f32>(p + off, pv - lr * u);
+  }
+}

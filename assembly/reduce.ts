@@ -1,0 +1,121 @@
+// Reductions, gathers and checks over flat ranges.
+
+/** dst[c] = beta·dst[c] + Σ_r src[r][c] for a rows×cols row-major block (bias gradients). */
+export function col_sums(dst: usize, src: usize, rows: i32, cols: i32, beta: f32): void {
+  const c4 = cols & ~3;
+  const vb = f32x4.splat(beta);
+  let c = 0;
+  for (; c < c4; c += 4) {
+    const off = <usize>c << 2;
+    let acc = beta == 0 ? f32x4.splat(0) : f32x4.mul(vb, v128.load(dst + off));
+    let p = src + off;
+    for (let r = 0; r < rows; r++) {
+      acc = f32x4.add(acc, v128.load(p));
+      p += <usize>cols << 2;
+    }
+    v128.store(dst + off, acc);
+  }
+  for (; c < cols; c++) {
+    const off = <usize>c << 2;
+    let acc: f32 = beta == 0 ? 0 : beta * load<f32>(dst + off);
+    for (let r = 0; r < rows; r++) acc += load<f32>(src + ((<usize>r * <usize>cols) << 2) + off);
+    store<f32>(dst + off, acc);
+  }
+}
+
+/** dst[i] = Σ_{w<count} src[w·strideBytes + i], summed in worker order, for i < n. */
+export function reduce_sum(dst: usize, src: usize, strideBytes: usize, count: i32, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    let acc = v128.load(src + off);
+    for (let w = 1; w < count; w++) acc = f32x4.add(acc, v128.load(src + <usize>w * strideBytes + off));
+    v128.store(dst + off, acc);
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    let acc = load<f32>(src + off);
+    for (let w = 1; w < count; w++) acc += load<f32>(src + <usize>w * strideBytes + off);
+    store<f32>(dst + off, acc);
+  }
+}
+
+/** Σ x² over n elements (for gradient-norm clipping). */
+export function sum_squares(x: usize, n: i32): f64 {
+  let acc = f32x4.splat(0);
+  let total: f64 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    acc = f32x4.add(acc, f32x4.mul(v, v));
+    if ((i & 4095) == 4092) { // flush to f64 now and then to bound f32 rounding growth
+      total += <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)
+             + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
+      acc = f32x4.splat(0);
+    }
+  }
+  total += <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)
+         + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
+  for (; i < n; i++) {
+    const v = <f64>load<f32>(x + (<usize>i << 2));
+    total += v * v;
+  }
+  return total;
+}
+
+/** x[i] *= s for n elements. */
+export function scale(x: usize, n: i32, s: f32): void {
+  const vs = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(x + off, f32x4.mul(v128.load(x + off), vs));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(x + off, load<f32>(x + off) * s);
+  }
+}
+
+// Source row of output row r: idx[r] when idx ≠ 0, else start + r.
+// @ts-ignore: decorator
+@inline function sourceRow(idx: usize, start: i32, r: i32): usize {
+  return idx ? <usize>load<u32>(idx + (<usize>r << 2)) : <usize>(start + r);
+}
+
+/** x[i] = value for n elements. */
+export function fill(x: usize, n: i32, value: f32): void {
+  const vv = f32x4.splat(value);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(x + (<usize>i << 2), vv);
+  for (; i < n; i++) store<f32>(x + (<usize>i << 2), value);
+}
+
+/** dst row r = src row (idx ? idx[r] : start + r), f32 rows of `cols`. */
+export function gather_f32(dst: usize, src: usize, idx: usize, start: i32, rows: i32, cols: i32): void {
+  const bytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const i = sourceRow(idx, start, r);
+    memory.copy(dst + <usize>r * bytes, src + i * bytes, bytes);
+  }
+}
+
+/** dst row r = s · src row (idx ? idx[r] : start + r), where src holds u8 rows (pixels · 1/255). */
+export function gather_u8(dst: usize, src: usize, idx: usize, start: i32, rows: i32, cols: i32, s: f32): void {
+  for (let r = 0; r < rows; r++) {
+    const from = src + sourceRow(idx, start, r) * <usize>cols;
+    const to = dst + ((<usize>r * <usize>cols) << 2);
+    for (let c = 0; c < cols; c++) {
+      store<f32>(to + (<usize>c << 2), <f32>load<u8>(from + <usize>c) * s);
+    }
+  }
+}
+
+/** Index of the first element that is NaN, ±Inf or outside [lo, hi]; −1 when all are valid. */
+export function first_invalid(x: usize, n: i32, lo: f32, hi: f32): i32 {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (!(v >= lo && v <= hi) || !isFinite(v)) return i;
+  }
+  return -1;
+}

@@ -1,0 +1,37 @@
+// Trains the reference configuration (784-400-20-400-784 ReLU, Bernoulli, Adam 1e-3, batch 128,
+// seed 1) on MNIST and prints samples/s and test loss per epoch; then measures the same model on
+// TensorFlow.js's wasm and cpu backends in the same run (a fixed number of batches) and prints
+// the ratios. Usage: node [--experimental-wasm-relaxed-simd] bench/train.mjs [--epochs N] [--json]
+import { parseArgs } from 'node:util';
+import { loadMnist, VAE } from 'wasm-vae';
+import { tfjsSamplesPerSecond } from './tfjs-peer.mjs';
+
+const { values } = parseArgs({ options: {
+  epochs: { type: 'string', default: '10' }, data: { type: 'string' }, json: { type: 'boolean' },
+  'tfjs-batches': { type: 'string', default: '20' }, 'skip-tfjs': { type: 'boolean' },
+} });
+const data = values.data ?? process.env.WASM_VAE_DATA ?? new URL('../../shared/data/mnist', import.meta.url).pathname;
+const epochs = Number(values.epochs);
+const mnist = await loadMnist({ dir: data });
+const vae = await VAE.create({ inputDim: 784, hidden: [400], latentDim: 20, activation: 'relu', likelihood: 'bernoulli', seed: 1 });
+const rt = vae.runtime;
+console.log(`wasm-vae bench/train: node ${process.version}, ${rt.workers} worker(s), SIMD${rt.relaxedSimd ? ' + relaxed SIMD (relaxed_madd)' : ' (plain f32x4 mul+add)'}`);
+console.log('epoch  samples/s  train loss  test loss (nats/example)');
+const history = await vae.fit(mnist.train.bytes, {
+  epochs, batchSize: 128, learningRate: 1e-3, validation: mnist.test.bytes,
+  onEpochEnd: (e) => console.log(`${String(e.epoch).padStart(5)}  ${Math.round(e.samplesPerSecond).toString().padStart(9)}  ${e.loss.toFixed(2).padStart(10)}  ${e.valLoss.toFixed(2).padStart(9)}`),
+});
+await vae.dispose();
+const perEpoch = history.epochs.map((e) => e.samplesPerSecond).sort((a, b) => a - b);
+const median = perEpoch[Math.floor(perEpoch.length / 2)];
+const result = { samplesPerSecond: median, testLoss: history.epochs.at(-1).valLoss, epochs, relaxedSimd: rt.relaxedSimd, workers: rt.workers, peers: [] };
+console.log(`wasm-vae: median ${Math.round(median)} samples/s over ${epochs} epochs; test loss after ${epochs} epochs ${result.testLoss.toFixed(2)} nats`);
+if (!values['skip-tfjs']) {
+  const batches = Number(values['tfjs-batches']);
+  for (const [backend, n] of [['wasm', batches], ['cpu', Math.max(2, Math.round(batches / 4))]]) {
+    const peer = await tfjsSamplesPerSecond(backend, mnist.train.images, { batches: n });
+    result.peers.push(peer);
+    console.log(`TensorFlow.js ${backend}: ${Math.round(peer.samplesPerSecond)} samples/s over ${n} batches -> wasm-vae is ${(median / peer.samplesPerSecond).toFixed(1)}x`);
+  }
+}
+if (values.json) console.log(JSON.stringify(result));

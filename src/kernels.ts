@@ -1,0 +1,86 @@
+// Loads the kernel module once, choosing the relaxed-SIMD build where the engine validates it.
+import { loadBytes } from '#platform';
+import { RuntimeError } from './errors.js';
+
+type Ptr = number;
+/** The wasm ABI (assembly/index.ts): byte offsets into the one shared memory. */
+export interface KernelExports {
+  heap_base(): Ptr;
+  relaxed_simd(): number;
+  gemm_scratch_bytes(): number;
+  gemm_nt(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
+  gemm_nn(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
+  gemm_tn(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
+  bias_act(y: Ptr, rows: number, cols: number, bias: Ptr, act: number, alpha: number): void;
+  act_backward(dy: Ptr, y: Ptr, n: number, act: number, alpha: number): void;
+  bernoulli_nll(logits: Ptr, x: Ptr, n: number, grad: Ptr): number;
+  gaussian_nll(mean: Ptr, x: Ptr, logVar: Ptr, rows: number, cols: number, grad: Ptr, gradLogVar: Ptr, accumulate: number): number;
+  latent_forward(head: Ptr, rows: number, latent: number, eps: Ptr, z: Ptr): number;
+  latent_backward(head: Ptr, rows: number, latent: number, eps: Ptr, dz: Ptr, dhead: Ptr, beta: number): void;
+  sigmoid(input: Ptr, out: Ptr, n: number): void;
+  normal_rows(dst: Ptr, rows: number, cols: number, idx: Ptr, rowOffset: number, seed: number, stream: number): void;
+  uniform_fill(dst: Ptr, n: number, lo: number, hi: number, seed: number, stream: number, offset: number): void;
+  adam_step(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number,
+    step: number, gradScale: number, weightDecay: number, decoupled: number): void;
+  sgd_step(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, weightDecay: number, gradScale: number, nesterov: number): void;
+  col_sums(dst: Ptr, src: Ptr, rows: number, cols: number, beta: number): void;
+  reduce_sum(dst: Ptr, src: Ptr, strideBytes: number, count: number, n: number): void;
+  sum_squares(x: Ptr, n: number): number;
+  scale(x: Ptr, n: number, s: number): void;
+  fill(x: Ptr, n: number, value: number): void;
+  gather_f32(dst: Ptr, src: Ptr, idx: Ptr, start: number, rows: number, cols: number): void;
+  gather_u8(dst: Ptr, src: Ptr, idx: Ptr, start: number, rows: number, cols: number, s: number): void;
+  first_invalid(x: Ptr, n: number, lo: number, hi: number): number;
+}
+
+/** Memory limits the module was built with (asconfig.json): 64 KiB pages. */
+export const INITIAL_PAGES = 32;
+export const MAXIMUM_PAGES = 65536;
+
+export interface KernelModule {
+  module: WebAssembly.Module;
+  relaxedSimd: boolean;
+}
+
+export type KernelBuild = 'auto' | 'simd' | 'relaxed';
+
+const cache = new Map<KernelBuild, Promise<KernelModule>>();
+
+async function compile(build: KernelBuild): Promise<KernelModule> {
+  const wantRelaxed = build !== 'simd';
+  if (wantRelaxed) {
+    const bytes = await loadBytes(new URL('../wasm/kernel.relaxed.wasm', import.meta.url));
+    if (WebAssembly.validate(bytes as BufferSource)) {
+      return { module: await WebAssembly.compile(bytes as BufferSource), relaxedSimd: true };
+    }
+    if (build === 'relaxed') {
+      throw new RuntimeError('this engine does not validate relaxed SIMD (on Node 20 run node with --experimental-wasm-relaxed-simd)');
+    }
+  }
+  const bytes = await loadBytes(new URL('../wasm/kernel.wasm', import.meta.url));
+  if (!WebAssembly.validate(bytes as BufferSource)) {
+    throw new RuntimeError('this engine does not support WebAssembly SIMD with threads (shared memory)');
+  }
+  return { module: await WebAssembly.compile(bytes as BufferSource), relaxedSimd: false };
+}
+
+/** The compiled kernel module (compiled once per build choice and cached). */
+export function kernelModule(build: KernelBuild = 'auto'): Promise<KernelModule> {
+  let entry = cache.get(build);
+  if (!entry) {
+    entry = compile(build);
+    entry.catch(() => cache.delete(build));
+    cache.set(build, entry);
+  }
+  return entry;
+}
+
+/** One shared memory: every instance of the module (main thread and workers) imports it. */
+export function createMemory(pages: number): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: Math.max(INITIAL_PAGES, pages), maximum: MAXIMUM_PAGES, shared: true });
+}
+
+export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}

@@ -1,0 +1,71 @@
+// Lays out the shared memory for a model: parameters, optimiser state, and per-worker
+// gradients and scratch. Everything here is bytes and offsets; nothing is computed.
+import type { Arena } from '../arena.js';
+import type { Plan, Workspace } from '../engine.js';
+import type { KernelExports } from '../kernels.js';
+import type { ResolvedConfig } from './config.js';
+import type { ParameterLayout } from './layout.js';
+
+export interface ModelRegions {
+  params: number;
+  adamM: number;
+  adamV: number;
+}
+
+export function allocModel(arena: Arena, layout: ParameterLayout): ModelRegions {
+  return {
+    params: arena.allocFloats(layout.floats),
+    adamM: arena.allocFloats(layout.floats),
+    adamV: arena.allocFloats(layout.floats),
+  };
+}
+
+/** Allocates gradients and scratch for `workers` workers of `rows` rows each and returns the plan. */
+export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig, layout: ParameterLayout,
+                          model: ModelRegions, workers: number, rows: number): Plan {
+  const gradStride = Math.ceil((layout.floats * 4) / 64) * 64;
+  const gradBlock = arena.alloc(gradStride * workers);
+  const widest = Math.max(config.inputDim, ...layout.layers.map((l) => l.outDim));
+  const workspaces: Workspace[] = [];
+  for (let w = 0; w < workers; w++) {
+    workspaces.push({
+      rows,
+      grads: gradBlock + w * gradStride,
+      x: arena.allocFloats(rows * config.inputDim),
+      acts: layout.layers.map((l) => arena.allocFloats(rows * l.outDim)),
+      eps: arena.allocFloats(rows * config.latentDim),
+      z: arena.allocFloats(rows * config.latentDim),
+      ping: arena.allocFloats(rows * widest),
+      pong: arena.allocFloats(rows * widest),
+      pack: arena.alloc(k.gemm_scratch_bytes()),
+    });
+  }
+  const alpha = config.activation === 'leaky_relu' || config.activation === 'elu' ? config.activationAlpha : 0;
+  return {
+    inputDim: config.inputDim,
+    latentDim: config.latentDim,
+    bernoulli: config.likelihood === 'bernoulli',
+    beta: config.beta,
+    alpha,
+    seed: config.seed,
+    layers: layout.layers,
+    encoderLayers: layout.encoderLayers,
+    outputLogVar: layout.outputLogVar,
+    paramFloats: layout.floats,
+    params: model.params,
+    adamM: model.adamM,
+    adamV: model.adamV,
+    gradStride,
+    workspaces,
+  };
+}
+
+/** torch.nn.Linear's default initialisation: weights and biases uniform in ±1/√in. */
+export function initialiseParameters(k: KernelExports, layout: ParameterLayout, params: number, seed: number): void {
+  k.fill(params, layout.floats, 0);
+  layout.layers.forEach((layer, i) => {
+    const bound = 1 / Math.sqrt(layer.inDim);
+    k.uniform_fill(params + 4 * layer.weight, layer.outDim * layer.inDim, -bound, bound, seed, 2 * i + 1, 0);
+    k.uniform_fill(params + 4 * layer.bias, layer.outDim, -bound, bound, seed, 2 * i + 2, 0);
+  });
+}

@@ -1,0 +1,44 @@
+// Browser side of the platform split (package.json "imports" → "#platform").
+export const platformName = 'browser';
+
+export async function loadBytes(url: URL): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`fetch ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export function hardwareConcurrency(): number {
+  return (globalThis.navigator?.hardwareConcurrency ?? 1) | 0 || 1;
+}
+
+export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** SharedArrayBuffer exists only on cross-origin isolated pages. */
+export function sharedMemoryAvailable(): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+}
+
+/** Fetches new URL(name, dir) if it exists (dir is a URL, relative to the page). */
+export async function readOptional(dir: string, name: string): Promise<{ bytes: Uint8Array; path: string } | null> {
+  const base = dir.endsWith('/') ? dir : `${dir}/`;
+  const url = new URL(name, new URL(base, globalThis.location?.href));
+  const response = await fetch(url);
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`fetch ${url}: HTTP ${response.status}`);
+  return { bytes: new Uint8Array(await response.arrayBuffer()), path: url.href };
+}
+
+export function cacheDirectory(): string {
+  throw new Error('no download cache in the browser: pass loadMnist({ dir }) with the URL of the IDX files');
+}
+
+export async function md5Hex(_bytes: Uint8Array): Promise<string> {
+  throw new Error('checksums are only computed in Node');
+}
+
+export async function downloadTo<T>(_url: string, _dir: string, _name: string, _check: (b: Uint8Array) => Promise<T>): Promise<T> {
+  throw new Error('downloading into a cache is only supported in Node');
+}

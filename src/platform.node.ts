@@ -1,0 +1,70 @@
+// Node side of the platform split (package.json "imports" → "#platform").
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+export const platformName = 'node';
+
+export async function loadBytes(url: URL): Promise<Uint8Array> {
+  return new Uint8Array(await readFile(url));
+}
+
+export function hardwareConcurrency(): number {
+  return availableParallelism();
+}
+
+export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(gunzipSync(bytes));
+}
+
+/** Shared memory is always available to Node worker_threads. */
+export function sharedMemoryAvailable(): boolean {
+  return typeof SharedArrayBuffer !== 'undefined';
+}
+
+/** Reads dir/name if it exists: { bytes, path }, else null. */
+export async function readOptional(dir: string, name: string): Promise<{ bytes: Uint8Array; path: string } | null> {
+  const path = join(dir, name);
+  try {
+    return { bytes: new Uint8Array(await readFile(path)), path };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+export function cacheDirectory(): string {
+  return process.env.WASM_VAE_CACHE ?? join(homedir(), '.cache', 'wasm-vae', 'mnist');
+}
+
+export async function md5Hex(bytes: Uint8Array): Promise<string> {
+  return createHash('md5').update(bytes).digest('hex');
+}
+
+/** Writes bytes to path atomically: a temporary file in the same directory, then rename. */
+export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Fetches url, lets `check` validate (and decode) the bytes, and only then stores them as
+ * dir/name atomically. Returns what check returned.
+ */
+export async function downloadTo<T>(url: string, dir: string, name: string, check: (bytes: Uint8Array) => Promise<T>): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const result = await check(bytes);
+  await writeFileAtomic(join(dir, name), bytes);
+  return result;
+}

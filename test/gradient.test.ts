@@ -1,0 +1,80 @@
+// The whole model's gradient (wasm, f32) against central finite differences of an independent
+// float64 implementation, for every parameter tensor, with the same fixed noise.
+import { describe, expect, it } from 'vitest';
+import { VAE, type VAEConfig } from '../src/index.js';
+import { randomArray, rng } from './helpers.js';
+import { type RefConfig, referenceLoss, type Tensors } from './reference.js';
+
+const CASES: { name: string; config: VAEConfig }[] = [
+  { name: 'bernoulli, relu, one hidden layer', config: { inputDim: 11, hidden: [7], latentDim: 3, activation: 'relu', seed: 3 } },
+  { name: 'bernoulli, tanh, two hidden layers, asymmetric decoder, β = 0.5',
+    config: { inputDim: 9, hidden: [8, 5], decoderHidden: [6], latentDim: 2, activation: 'tanh', beta: 0.5, seed: 4 } },
+  { name: 'gaussian, elu', config: { inputDim: 6, hidden: [5], latentDim: 3, activation: 'elu', likelihood: 'gaussian', seed: 5 } },
+  { name: 'bernoulli, leaky_relu', config: { inputDim: 5, hidden: [9], latentDim: 4, activation: 'leaky_relu', activationAlpha: 0.1, seed: 6 } },
+  { name: 'bernoulli, softplus', config: { inputDim: 5, hidden: [4], latentDim: 2, activation: 'softplus', seed: 7 } },
+  { name: 'gaussian, sigmoid, no hidden layer', config: { inputDim: 4, hidden: [], latentDim: 2, activation: 'sigmoid', likelihood: 'gaussian', seed: 8 } },
+];
+
+describe('whole-model gradient against finite differences', () => {
+  for (const { name, config } of CASES) {
+    it(name, async () => {
+      const vae = await VAE.create(config, { build: 'simd' });
+      try {
+        const c = vae.config;
+        const ref: RefConfig = { ...c, alpha: c.activationAlpha };
+        const rows = 5, next = rng(99);
+        const lo = c.likelihood === 'bernoulli' ? 0 : -2, hi = c.likelihood === 'bernoulli' ? 1 : 2;
+        const x = randomArray(rows * c.inputDim, next, lo, hi);
+        // Make the Gaussian log-variance non-trivial so its gradient is exercised.
+        const params = vae.getParameters();
+        if (params.output_log_var) params.output_log_var.set(randomArray(c.inputDim, next, -0.5, 0.5));
+        vae.setParameters(params);
+        const stream = 3;
+        const report = await vae.computeGradients(x, stream);
+        const eps = await vae.noise(Int32Array.from({ length: rows }, (_, i) => i), stream);
+        const xs = Array.from({ length: rows }, (_, r) => Float64Array.from(x.subarray(r * c.inputDim, (r + 1) * c.inputDim)));
+        const es = Array.from({ length: rows }, (_, r) => Float64Array.from(eps.subarray(r * c.latentDim, (r + 1) * c.latentDim)));
+        const p64: Tensors = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Float64Array.from(v)]));
+
+        const base = referenceLoss(ref, p64, xs, es);
+        expect(Math.abs(report.loss - base.loss)).toBeLessThan(1e-4 * (1 + Math.abs(base.loss)));
+        expect(Math.abs(report.kl - base.kl)).toBeLessThan(1e-4 * (1 + Math.abs(base.kl)));
+
+        const h = 1e-6;
+        let checked = 0;
+        for (const tensor of vae.layout.tensors) {
+          const values = p64[tensor.name];
+          const grad = report.gradients[tensor.name];
+          const picks = new Set([0, values.length - 1, ...Array.from({ length: 6 }, () => Math.floor(next(0, 1) * values.length))]);
+          for (const i of picks) {
+            const keep = values[i];
+            values[i] = keep + h; const up = referenceLoss(ref, p64, xs, es).loss;
+            values[i] = keep - h; const down = referenceLoss(ref, p64, xs, es).loss;
+            values[i] = keep;
+            const fd = (up - down) / (2 * h);
+            expect(Math.abs(grad[i] - fd), `${tensor.name}[${i}]: wasm ${grad[i]}, finite difference ${fd}`)
+              .toBeLessThan(2e-4 + 2e-3 * Math.abs(fd));
+            checked++;
+          }
+        }
+        expect(checked).toBeGreaterThan(vae.layout.tensors.length);
+      } finally {
+        await vae.dispose();
+      }
+    });
+  }
+
+  it('splitting a batch into chunks gives the same gradient as one pass', async () => {
+    const config: VAEConfig = { inputDim: 13, hidden: [9], latentDim: 3, likelihood: 'gaussian', seed: 2 };
+    const whole = await VAE.create(config, { build: 'simd' });
+    const chunked = await VAE.create(config, { build: 'simd', chunkRows: 3 });
+    const x = randomArray(10 * 13, rng(5), -1, 1);
+    const a = await whole.computeGradients(x), b = await chunked.computeGradients(x);
+    expect(b.loss).toBeCloseTo(a.loss, 4);
+    for (const t of whole.layout.tensors) {
+      const ga = a.gradients[t.name], gb = b.gradients[t.name];
+      for (let i = 0; i < ga.length; i++) expect(Math.abs(ga[i] - gb[i])).toBeLessThan(1e-5 * (1 + Math.abs(ga[i])));
+    }
+    await whole.dispose(); await chunked.dispose();
+  });
+});

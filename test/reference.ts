@@ -1,0 +1,81 @@
+// An independent float64 implementation of the VAE's forward pass and loss, written from the
+// equations (DESIGN.md §1), used to check the wasm model's loss and, by finite differences, its
+// gradients.
+export type Tensors = Record<string, Float64Array>;
+
+export interface RefConfig {
+  inputDim: number;
+  hidden: number[];
+  decoderHidden: number[];
+  latentDim: number;
+  activation: string;
+  alpha: number;
+  likelihood: 'bernoulli' | 'gaussian';
+  beta: number;
+}
+
+export function activate(x: number, name: string, alpha: number): number {
+  switch (name) {
+    case 'relu': return Math.max(0, x);
+    case 'leaky_relu': return x > 0 ? x : alpha * x;
+    case 'elu': return x > 0 ? x : alpha * Math.expm1(x);
+    case 'tanh': return Math.tanh(x);
+    case 'sigmoid': return 1 / (1 + Math.exp(-x));
+    case 'softplus': return Math.log1p(Math.exp(x));
+    default: return x;
+  }
+}
+
+function dense(input: Float64Array[], w: Float64Array, b: Float64Array, inDim: number, outDim: number,
+               act: string | null, alpha: number): Float64Array[] {
+  return input.map((row) => {
+    const out = new Float64Array(outDim);
+    for (let o = 0; o < outDim; o++) {
+      let s = b[o];
+      for (let i = 0; i < inDim; i++) s += w[o * inDim + i] * row[i];
+      out[o] = act ? activate(s, act, alpha) : s;
+    }
+    return out;
+  });
+}
+
+function mlp(prefix: string, dims: number[], p: Tensors, x: Float64Array[], c: RefConfig): Float64Array[] {
+  let h = x;
+  for (let i = 0; i + 1 < dims.length; i++) {
+    const last = i + 2 === dims.length;
+    h = dense(h, p[`${prefix}.${2 * i}.weight`], p[`${prefix}.${2 * i}.bias`], dims[i], dims[i + 1], last ? null : c.activation, c.alpha);
+  }
+  return h;
+}
+
+/** Mean per-example loss (reconstruction + β·KL) for rows x with noise eps (rows × latent). */
+export function referenceLoss(c: RefConfig, p: Tensors, x: Float64Array[], eps: Float64Array[]): { loss: number; reconstruction: number; kl: number } {
+  const L = c.latentDim;
+  const head = mlp('encoder', [c.inputDim, ...c.hidden, 2 * L], p, x, c);
+  let kl = 0;
+  const z = head.map((h, r) => {
+    const out = new Float64Array(L);
+    for (let j = 0; j < L; j++) {
+      const mu = h[j], lv = h[L + j];
+      kl += -0.5 * (1 + lv - mu * mu - Math.exp(lv));
+      out[j] = mu + Math.exp(0.5 * lv) * eps[r][j];
+    }
+    return out;
+  });
+  const out = mlp('decoder', [L, ...c.decoderHidden, c.inputDim], p, z, c);
+  let rec = 0;
+  out.forEach((row, r) => {
+    for (let i = 0; i < c.inputDim; i++) {
+      const t = x[r][i];
+      if (c.likelihood === 'bernoulli') {
+        const l = row[i];
+        rec += Math.max(l, 0) - l * t + Math.log1p(Math.exp(-Math.abs(l)));
+      } else {
+        const s = p.output_log_var[i];
+        rec += 0.5 * (Math.log(2 * Math.PI) + s + (t - row[i]) ** 2 * Math.exp(-s));
+      }
+    }
+  });
+  const n = x.length;
+  return { loss: (rec + c.beta * kl) / n, reconstruction: rec / n, kl: kl / n };
+}
