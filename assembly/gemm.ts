@@ -72,36 +72,47 @@ function packTransposed(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, 
   }
 }
 
-// Writes one row of a tile: C[0..nc) = beta·C + acc, for a row of 8 accumulated columns.
+// Accumulators start from beta·C (not from 0 with beta·C added at the end), so that a K-block or
+// a later call with beta = 1 continues each element's single summation chain exactly: a sum over
+// k split across calls rounds exactly as one call over all of k.
 // @ts-ignore: decorator
-@inline function storeRow(c: usize, lo: v128, hi: v128, nc: i32, beta: f32, tile: usize): void {
+@inline function loadRow(c: usize, nc: i32, beta: f32, tile: usize, hi: bool): v128 {
+  if (beta == 0) return f32x4.splat(0);
+  let v: v128;
   if (nc == NR) {
-    if (beta == 0) {
-      v128.store(c, lo);
-      v128.store(c, hi, 16);
-    } else {
-      const vb = f32x4.splat(beta);
-      v128.store(c, f32x4.add(lo, f32x4.mul(vb, v128.load(c))));
-      v128.store(c, f32x4.add(hi, f32x4.mul(vb, v128.load(c, 16))), 16);
+    v = v128.load(c + (hi ? 16 : 0));
+  } else {
+    const base = hi ? 4 : 0;
+    for (let j = 0; j < 4; j++) {
+      const col = base + j;
+      store<f32>(tile + (<usize>j << 2), col < nc ? load<f32>(c + (<usize>col << 2)) : 0);
     }
+    v = v128.load(tile);
+  }
+  return beta == 1 ? v : f32x4.mul(v, f32x4.splat(beta));
+}
+
+// Stores one accumulated row of 8 columns (only the first nc) to C.
+// @ts-ignore: decorator
+@inline function storeRow(c: usize, lo: v128, hi: v128, nc: i32, tile: usize): void {
+  if (nc == NR) {
+    v128.store(c, lo);
+    v128.store(c, hi, 16);
     return;
   }
   v128.store(tile, lo);
   v128.store(tile, hi, 16);
-  for (let j = 0; j < nc; j++) {
-    const p = c + (<usize>j << 2);
-    const v = load<f32>(tile + (<usize>j << 2));
-    store<f32>(p, beta == 0 ? v : v + beta * load<f32>(p));
-  }
+  for (let j = 0; j < nc; j++) store<f32>(c + (<usize>j << 2), load<f32>(tile + (<usize>j << 2)));
 }
 
 // 4×8 tile over kc packed steps. A element (r, kk) is at a + r·sai + kk·sak (bytes).
 function tile4x8(kc: i32, a: usize, sai: usize, sak: usize, bp: usize,
                  c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const c1 = c + ldcBytes, c2 = c + 2 * ldcBytes, c3 = c + 3 * ldcBytes;
+  let c00 = loadRow(c, nc, beta, tile, false), c01 = loadRow(c, nc, beta, tile, true);
+  let c10 = loadRow(c1, nc, beta, tile, false), c11 = loadRow(c1, nc, beta, tile, true);
+  let c20 = loadRow(c2, nc, beta, tile, false), c21 = loadRow(c2, nc, beta, tile, true);
+  let c30 = loadRow(c3, nc, beta, tile, false), c31 = loadRow(c3, nc, beta, tile, true);
   let a0 = a;
   const a1off = sai, a2off = sai * 2, a3off = sai * 3;
   for (let kk = 0; kk < kc; kk++) {
@@ -118,33 +129,24 @@ function tile4x8(kc: i32, a: usize, sai: usize, sak: usize, bp: usize,
     a0 += sak;
     bp += NR << 2;
   }
-  storeRow(c, c00, c01, nc, beta, tile);
-  storeRow(c + ldcBytes, c10, c11, nc, beta, tile);
-  storeRow(c + 2 * ldcBytes, c20, c21, nc, beta, tile);
-  storeRow(c + 3 * ldcBytes, c30, c31, nc, beta, tile);
+  storeRow(c, c00, c01, nc, tile);
+  storeRow(c1, c10, c11, nc, tile);
+  storeRow(c2, c20, c21, nc, tile);
+  storeRow(c3, c30, c31, nc, tile);
 }
 
-// 1×8 tile for the rows left over when m is not a multiple of 4.
+// 1×8 tile for the rows left over when m is not a multiple of 4. It accumulates each element in
+// the same single chain over k as tile4x8, so a row's result never depends on its position.
 function tile1x8(kc: i32, a: usize, sak: usize, bp: usize, c: usize, nc: i32, beta: f32, tile: usize): void {
-  let lo = f32x4.splat(0), hi = f32x4.splat(0);
-  let lo2 = f32x4.splat(0), hi2 = f32x4.splat(0);
-  let kk = 0;
-  for (; kk + 1 < kc; kk += 2) {
-    const x = v128.load32_splat(a);
-    const y = v128.load32_splat(a + sak);
-    lo = madd(x, v128.load(bp), lo);
-    hi = madd(x, v128.load(bp, 16), hi);
-    lo2 = madd(y, v128.load(bp, 32), lo2);
-    hi2 = madd(y, v128.load(bp, 48), hi2);
-    a += sak * 2;
-    bp += NR << 3;
-  }
-  if (kk < kc) {
+  let lo = loadRow(c, nc, beta, tile, false), hi = loadRow(c, nc, beta, tile, true);
+  for (let kk = 0; kk < kc; kk++) {
     const x = v128.load32_splat(a);
     lo = madd(x, v128.load(bp), lo);
     hi = madd(x, v128.load(bp, 16), hi);
+    a += sak;
+    bp += NR << 2;
   }
-  storeRow(c, f32x4.add(lo, lo2), f32x4.add(hi, hi2), nc, beta, tile);
+  storeRow(c, lo, hi, nc, tile);
 }
 
 function scaleMatrix(m: i32, n: i32, c: usize, ldc: i32, beta: f32): void {

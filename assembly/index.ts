@@ -1,7 +1,7 @@
 // The kernel ABI: every export takes byte offsets into the one imported linear memory.
 export { gemm_nt, gemm_nn, gemm_tn, gemm_scratch_bytes } from './gemm';
 export { bias_act, act_backward } from './elementwise';
-export { bernoulli_nll, gaussian_nll, latent_forward, latent_backward, sigmoid } from './loss';
+export { bernoulli_nll, gaussian_nll, gaussian_logvar_grad, latent_forward, latent_backward, sigmoid } from './loss';
 export { normal_rows, uniform_fill } from './random';
 export { adam_step, sgd_step } from './optim';
 export { col_sums, reduce_sum, sum_squares, scale, fill, gather_f32, gather_u8, first_invalid } from './reduce';

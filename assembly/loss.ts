@@ -28,13 +28,10 @@ export function bernoulli_nll(logits: usize, x: usize, n: i32, grad: usize): f64
 /**
  * Gaussian negative log-likelihood with a per-column log-variance s (rows×cols block):
  *   Σ ½ (log 2π + s_c + (x − μ)² e^(−s_c))
- * grad (∂/∂μ) = (μ − x) e^(−s_c) when grad ≠ 0; gradLogVar[c] (+)= Σ_r ½ (1 − (x−μ)² e^(−s_c))
- * when gradLogVar ≠ 0, added to the old value when accumulate ≠ 0.
+ * and grad (∂/∂μ) = (μ − x) e^(−s_c) when grad ≠ 0 (∂/∂s: gaussian_logvar_grad).
  */
-export function gaussian_nll(mean: usize, x: usize, logVar: usize, rows: i32, cols: i32,
-                             grad: usize, gradLogVar: usize, accumulate: i32): f64 {
+export function gaussian_nll(mean: usize, x: usize, logVar: usize, rows: i32, cols: i32, grad: usize): f64 {
   let total: f64 = 0;
-  if (gradLogVar && !accumulate) memory.fill(gradLogVar, 0, <usize>cols << 2);
   for (let r = 0; r < rows; r++) {
     const base = (<usize>r * <usize>cols) << 2;
     for (let c = 0; c < cols; c++) {
@@ -45,13 +42,27 @@ export function gaussian_nll(mean: usize, x: usize, logVar: usize, rows: i32, co
       const q = d * d * inv;
       total += 0.5 * (LOG_2PI + <f64>s + <f64>q);
       if (grad) store<f32>(grad + off, d * inv);
-      if (gradLogVar) {
-        const p = gradLogVar + (<usize>c << 2);
-        store<f32>(p, load<f32>(p) + 0.5 * (1 - q));
-      }
     }
   }
   return total;
+}
+
+/**
+ * ∂/∂s_c of the Gaussian NLL for columns [c0, c1): grad[c] (+)= Σ_r ½ (1 − (x−μ)² e^(−s_c)),
+ * summed over rows in order (the weight-gradient phase owns these columns).
+ */
+export function gaussian_logvar_grad(mean: usize, x: usize, logVar: usize, rows: i32, cols: i32,
+                                     c0: i32, c1: i32, grad: usize, accumulate: i32): void {
+  for (let c = c0; c < c1; c++) {
+    const inv = Mathf.exp(-load<f32>(logVar + (<usize>c << 2)));
+    let acc: f32 = accumulate ? load<f32>(grad + (<usize>c << 2)) : 0;
+    for (let r = 0; r < rows; r++) {
+      const off = ((<usize>r * <usize>cols + <usize>c) << 2);
+      const d = load<f32>(mean + off) - load<f32>(x + off);
+      acc += 0.5 * (1 - d * d * inv);
+    }
+    store<f32>(grad + (<usize>c << 2), acc);
+  }
 }
 
 /**

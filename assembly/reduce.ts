@@ -1,7 +1,9 @@
 // Reductions, gathers and checks over flat ranges.
 
-/** dst[c] = beta·dst[c] + Σ_r src[r][c] for a rows×cols row-major block (bias gradients). */
-export function col_sums(dst: usize, src: usize, rows: i32, cols: i32, beta: f32): void {
+/**
+ * dst[c] = beta·dst[c] + Σ_r src[r·ld + c] for c < cols (bias gradients), summed over r in order.
+ */
+export function col_sums(dst: usize, src: usize, rows: i32, cols: i32, ld: i32, beta: f32): void {
   const c4 = cols & ~3;
   const vb = f32x4.splat(beta);
   let c = 0;
@@ -11,14 +13,14 @@ export function col_sums(dst: usize, src: usize, rows: i32, cols: i32, beta: f32
     let p = src + off;
     for (let r = 0; r < rows; r++) {
       acc = f32x4.add(acc, v128.load(p));
-      p += <usize>cols << 2;
+      p += <usize>ld << 2;
     }
     v128.store(dst + off, acc);
   }
   for (; c < cols; c++) {
     const off = <usize>c << 2;
     let acc: f32 = beta == 0 ? 0 : beta * load<f32>(dst + off);
-    for (let r = 0; r < rows; r++) acc += load<f32>(src + ((<usize>r * <usize>cols) << 2) + off);
+    for (let r = 0; r < rows; r++) acc += load<f32>(src + ((<usize>r * <usize>ld) << 2) + off);
     store<f32>(dst + off, acc);
   }
 }

@@ -5,18 +5,27 @@
 import type { KernelExports } from './kernels.js';
 import type { DenseLayer } from './model/layout.js';
 
-/** Per-worker scratch for at most `rows` rows at a time, plus its gradient region. Byte offsets. */
+/** Per-worker scratch for at most `rows` rows of a step. Byte offsets. */
 export interface Workspace {
   rows: number;
-  grads: number;
   x: number;
   /** Output of each dense layer, [rows × outDim]. */
   acts: number[];
+  /** ∂loss/∂(pre-activation output) of each dense layer, [rows × outDim]. */
+  dY: number[];
   eps: number;
   z: number;
-  ping: number;
-  pong: number;
+  dz: number;
   pack: number;
+}
+
+/**
+ * The parameters a worker owns in the weight-gradient and optimiser phase: for each dense layer
+ * the output units [o0, o1) (weight rows and bias entries), and Gaussian log-variance columns.
+ */
+export interface Ownership {
+  units: [number, number][];
+  logVar: [number, number];
 }
 
 /** Everything a worker needs to run steps: plain numbers, sent once at pool start. */
@@ -32,11 +41,11 @@ export interface Plan {
   outputLogVar: number;
   paramFloats: number;
   params: number;
+  grads: number;
   adamM: number;
   adamV: number;
-  /** Bytes between consecutive workers' gradient regions. */
-  gradStride: number;
   workspaces: Workspace[];
+  ownership: Ownership[];
 }
 
 /** A block of rows in memory: f32, or u8 read as value/255. */
@@ -63,6 +72,35 @@ export interface LossSums {
   kl: number;
 }
 
+/** Rows of one pass held by one workspace: the weight-gradient phase reads shards in order. */
+export interface Shard {
+  workspace: number;
+  rows: number;
+}
+
+/** Splits `total` into `parts` nearly equal [from, to) ranges; returns the parts + 1 bounds. */
+export function splitRange(total: number, parts: number, align = 1): number[] {
+  const bounds = [0];
+  for (let w = 1; w < parts; w++) bounds.push(Math.min(total, Math.round((w * total) / parts / align) * align));
+  bounds.push(total);
+  return bounds;
+}
+
+/**
+ * A step's passes: the batch is cut, in row order, into passes of at most workers × capacity
+ * rows, and each pass into per-worker shards [start, rows). Summing shards in order sums rows in
+ * order, so gradients do not depend on the worker count.
+ */
+export function stepPasses(batch: number, workers: number, capacity: number): { start: number; rows: number }[][] {
+  const passes: { start: number; rows: number }[][] = [];
+  for (let from = 0; from < batch; from += workers * capacity) {
+    const size = Math.min(workers * capacity, batch - from);
+    const bounds = splitRange(size, workers);
+    passes.push(Array.from({ length: workers }, (_, w) => ({ start: from + bounds[w], rows: bounds[w + 1] - bounds[w] })));
+  }
+  return passes;
+}
+
 export const EVAL_STREAM = 0x7ffffff0;
 export const SAMPLE_STREAM = 0x7ffffff1;
 const U8_SCALE = 1 / 255;
@@ -84,7 +122,12 @@ export class Engine {
   }
 
   private grad(floatOffset: number): number {
-    return this.ws.grads + 4 * floatOffset;
+    return this.plan.grads + 4 * floatOffset;
+  }
+
+  /** Input of dense layer i in workspace ws. */
+  private layerInput(ws: Workspace, i: number): number {
+    return i === 0 ? ws.x : i === this.plan.encoderLayers ? ws.z : ws.acts[i - 1];
   }
 
   /** Runs dense layers [from, to) on `rows` rows starting from `input`; returns the last output. */
@@ -99,70 +142,109 @@ export class Engine {
     return input;
   }
 
-  /** Encoder, noise (sample index from idx or start+r), z, decoder, loss; gradient into `grad`. */
-  private forwardLoss(rows: number, idx: number, start: number, stream: number, seed: number, grad: boolean, accumulate: boolean): LossSums {
+  /** Encoder, noise (sample index from idx or start+r), z, decoder and loss; ∂/∂output into dY when grad. */
+  private forwardLoss(rows: number, idx: number, start: number, stream: number, seed: number, grad: boolean): LossSums {
     const { k, plan, ws } = this;
     const head = this.forwardLayers(0, plan.encoderLayers, ws.x, rows);
     k.normal_rows(ws.eps, rows, plan.latentDim, idx, start, seed, stream);
     const kl = k.latent_forward(head, rows, plan.latentDim, ws.eps, ws.z);
     const out = this.forwardLayers(plan.encoderLayers, plan.layers.length, ws.z, rows);
-    const dOut = grad ? ws.ping : 0;
+    const dOut = grad ? ws.dY[plan.layers.length - 1] : 0;
     const reconstruction = plan.bernoulli
       ? k.bernoulli_nll(out, ws.x, rows * plan.inputDim, dOut)
-      : k.gaussian_nll(out, ws.x, this.param(plan.outputLogVar), rows, plan.inputDim, dOut,
-        grad ? this.grad(plan.outputLogVar) : 0, accumulate ? 1 : 0);
+      : k.gaussian_nll(out, ws.x, this.param(plan.outputLogVar), rows, plan.inputDim, dOut);
     return { reconstruction, kl };
   }
 
-  /** Backward from the loss gradient in ping; writes (or adds to) this worker's gradients. */
-  private backward(rows: number, accumulate: boolean): void {
-    const { k, plan, ws } = this;
-    const beta = accumulate ? 1 : 0;
-    let g = ws.ping, spare = ws.pong;
-    const layerBackward = (i: number, input: number, needInput: boolean) => {
-      const L = plan.layers[i];
-      k.gemm_tn(L.outDim, L.inDim, rows, g, L.outDim, input, L.inDim, this.grad(L.weight), L.inDim, beta, ws.pack);
-      k.col_sums(this.grad(L.bias), g, rows, L.outDim, beta);
-      if (!needInput) return;
-      k.gemm_nn(rows, L.inDim, L.outDim, g, L.outDim, this.param(L.weight), L.inDim, spare, L.inDim, 0, ws.pack);
-      if (i !== plan.encoderLayers) k.act_backward(spare, input, rows * L.inDim, plan.layers[i - 1].act, plan.alpha);
-      [g, spare] = [spare, g];
-    };
-    for (let i = plan.layers.length - 1; i >= plan.encoderLayers; i--) {
-      layerBackward(i, i === plan.encoderLayers ? ws.z : ws.acts[i - 1], true);
-    }
-    // g now holds ∂/∂z; turn it into ∂/∂[μ | log σ²] including β·KL.
-    const head = ws.acts[plan.encoderLayers - 1];
-    k.latent_backward(head, rows, plan.latentDim, ws.eps, g, spare, plan.beta);
-    [g, spare] = [spare, g];
-    for (let i = plan.encoderLayers - 1; i >= 0; i--) {
-      layerBackward(i, i === 0 ? ws.x : ws.acts[i - 1], i > 0);
-    }
-  }
-
   /**
-   * Forward and backward for `rows` rows whose dataset indices are the i32 array at byte `idx`.
-   * Gradients (sums over the rows, not averaged) go to this worker's region; noise for a row
-   * is keyed by (seed, stream = epoch, dataset index), whatever worker draws it.
+   * Phase 1 of a step, for `rows` rows (≤ workspace capacity) whose dataset indices are the i32
+   * array at byte `idx`: forward, loss, and backward through every layer into this workspace's
+   * dY buffers (no weight gradients yet). Noise for a row is keyed by (seed, stream = epoch,
+   * dataset index), whatever worker draws it.
    */
-  trainRows(data: DataRef, idx: number, rows: number, stream: number): LossSums {
-    const sums = { reconstruction: 0, kl: 0 };
-    if (rows === 0) this.zeroGradients();
-    for (let done = 0; done < rows; done += this.ws.rows) {
-      const n = Math.min(this.ws.rows, rows - done);
-      const chunkIdx = idx + 4 * done;
-      this.loadRows(data, chunkIdx, 0, n);
-      const s = this.forwardLoss(n, chunkIdx, 0, stream, this.plan.seed, true, done > 0);
-      this.backward(n, done > 0);
-      sums.reconstruction += s.reconstruction;
-      sums.kl += s.kl;
+  forwardBackward(data: DataRef, idx: number, rows: number, stream: number): LossSums {
+    if (rows === 0) return { reconstruction: 0, kl: 0 };
+    const { k, plan, ws } = this;
+    this.loadRows(data, idx, 0, rows);
+    const sums = this.forwardLoss(rows, idx, 0, stream, plan.seed, true);
+    for (let i = plan.layers.length - 1; i > 0; i--) {
+      const L = plan.layers[i];
+      const target = i === plan.encoderLayers ? ws.dz : ws.dY[i - 1];
+      k.gemm_nn(rows, L.inDim, L.outDim, ws.dY[i], L.outDim, this.param(L.weight), L.inDim, target, L.inDim, 0, ws.pack);
+      if (i === plan.encoderLayers) {
+        // ∂/∂z → ∂/∂[μ | log σ²], adding β·∂KL.
+        k.latent_backward(ws.acts[i - 1], rows, plan.latentDim, ws.eps, ws.dz, ws.dY[i - 1], plan.beta);
+      } else {
+        k.act_backward(target, ws.acts[i - 1], rows * L.inDim, plan.layers[i - 1].act, plan.alpha);
+      }
     }
     return sums;
   }
 
-  private zeroGradients(): void {
-    // A worker with no rows this step contributes zeros to the reduction.
-    this.k.fill(this.ws.grads, this.plan.paramFloats, 0);
+  /**
+   * Phase 2: gradients of the parameters `owner` owns, over the shards in order (each a
+   * workspace filled by phase 1): dW[o0:o1] = Σ_shards dY[:, o0:o1]ᵀ·X, db = column sums.
+   * accumulate adds to the gradients of an earlier pass of the same step.
+   */
+  weightGradients(owner: number, shards: Shard[], accumulate: boolean): void {
+    const { k, plan } = this;
+    const own = plan.ownership[owner];
+    const pack = this.ws.pack;
+    let first = !accumulate;
+    for (const shard of shards) {
+      if (shard.rows === 0) continue;
+      const ws = plan.workspaces[shard.workspace];
+      const beta = first ? 0 : 1;
+      plan.layers.forEach((L, i) => {
+        const [o0, o1] = own.units[i];
+        if (o1 <= o0) return;
+        k.gemm_tn(o1 - o0, L.inDim, shard.rows, ws.dY[i] + 4 * o0, L.outDim, this.layerInput(ws, i), L.inDim,
+          this.grad(L.weight + o0 * L.inDim), L.inDim, beta, pack);
+        k.col_sums(this.grad(L.bias + o0), ws.dY[i] + 4 * o0, shard.rows, o1 - o0, L.outDim, beta);
+      });
+      const [c0, c1] = own.logVar;
+      if (c1 > c0) {
+        k.gaussian_logvar_grad(ws.acts[plan.layers.length - 1], ws.x, this.param(plan.outputLogVar), shard.rows, plan.inputDim,
+          c0, c1, this.grad(plan.outputLogVar), beta);
+      }
+      first = false;
+    }
+    if (first) this.forOwned(owner, (from, n) => k.fill(this.grad(from), n, 0)); // no rows at all
+  }
+
+  /** Calls fn(floatOffset, count) for each contiguous parameter range `owner` owns. */
+  private forOwned(owner: number, fn: (from: number, count: number) => void): void {
+    const { plan } = this;
+    const own = plan.ownership[owner];
+    plan.layers.forEach((L, i) => {
+      const [o0, o1] = own.units[i];
+      if (o1 <= o0) return;
+      fn(L.weight + o0 * L.inDim, (o1 - o0) * L.inDim);
+      fn(L.bias + o0, o1 - o0);
+    });
+    const [c0, c1] = own.logVar;
+    if (c1 > c0) fn(plan.outputLogVar + c0, c1 - c0);
+  }
+
+  /** Σ g² over the parameters `owner` owns (for global-norm clipping). */
+  ownedSumSquares(owner: number): number {
+    let total = 0;
+    this.forOwned(owner, (from, n) => { total += this.k.sum_squares(this.grad(from), n); });
+    return total;
+  }
+
+  /** Applies the optimiser to the parameters `owner` owns, with gradient scale (1/batch · clip factor). */
+  applyOptimizer(owner: number, step: number, opt: OptimizerSettings, gradScale: number): void {
+    const { k, plan } = this;
+    this.forOwned(owner, (from, n) => {
+      const p = plan.params + 4 * from, g = plan.grads + 4 * from, m = plan.adamM + 4 * from;
+      if (opt.kind === 'sgd') {
+        k.sgd_step(p, g, 0, 1, m, n, opt.learningRate, opt.momentum, opt.weightDecay, gradScale, opt.nesterov ? 1 : 0);
+      } else {
+        k.adam_step(p, g, 0, 1, m, plan.adamV + 4 * from, n, opt.learningRate, opt.beta1, opt.beta2, opt.epsilon, step,
+          gradScale, opt.weightDecay, opt.kind === 'adamw' ? 1 : 0);
+      }
+    });
   }
 
   /** Loss sums (one z sample per row, keyed by (seed, stream, start + r)) for rows [start, start+rows). */
@@ -171,7 +253,7 @@ export class Engine {
     for (let done = 0; done < rows; done += this.ws.rows) {
       const n = Math.min(this.ws.rows, rows - done);
       this.loadRows(data, 0, start + done, n);
-      const s = this.forwardLoss(n, 0, start + done, stream, seed, false, false);
+      const s = this.forwardLoss(n, 0, start + done, stream, seed, false);
       sums.reconstruction += s.reconstruction;
       sums.kl += s.kl;
     }
@@ -205,34 +287,5 @@ export class Engine {
       if (plan.bernoulli) k.sigmoid(last, dst, n * plan.inputDim);
       else k.gather_f32(dst, last, 0, 0, n, plan.inputDim);
     }
-  }
-
-  /**
-   * Sums the workers' gradients over parameter floats [from, to) in worker order, then applies
-   * the optimiser to that slice with gradient scale s (1/batch · clip factor).
-   */
-  update(from: number, to: number, workers: number, step: number, opt: OptimizerSettings, gradScale: number): void {
-    const { k, plan } = this;
-    const n = to - from;
-    if (n <= 0) return;
-    const g0 = plan.workspaces[0].grads + 4 * from;
-    if (workers > 1) k.reduce_sum(g0, g0, plan.gradStride, workers, n);
-    const p = plan.params + 4 * from;
-    const m = plan.adamM + 4 * from;
-    if (opt.kind === 'sgd') {
-      k.sgd_step(p, g0, m, n, opt.learningRate, opt.momentum, opt.weightDecay, gradScale, opt.nesterov ? 1 : 0);
-    } else {
-      k.adam_step(p, g0, m, plan.adamV + 4 * from, n, opt.learningRate, opt.beta1, opt.beta2, opt.epsilon, step,
-        gradScale, opt.weightDecay, opt.kind === 'adamw' ? 1 : 0);
-    }
-  }
-
-  /** Σ g² over [from, to) of the summed gradient (after reduce), for global-norm clipping. */
-  reduceAndNorm(from: number, to: number, workers: number): number {
-    const n = to - from;
-    if (n <= 0) return 0;
-    const g0 = this.plan.workspaces[0].grads + 4 * from;
-    if (workers > 1) this.k.reduce_sum(g0, g0, this.plan.gradStride, workers, n);
-    return this.k.sum_squares(g0, n);
   }
 }

@@ -37,3 +37,13 @@ export class RuntimeError extends WasmVaeError {}
 
 /** The model was used after dispose(). */
 export class DisposedError extends WasmVaeError {}
+
+/** A worker threw or died: names the worker and the training step. */
+export class WorkerError extends WasmVaeError {
+  /** True when the failed step's update was nevertheless completed (on the main thread). */
+  stepCompleted = false;
+
+  constructor(message: string, readonly worker: number, readonly step?: number) {
+    super(message);
+  }
+}

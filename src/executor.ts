@@ -1,6 +1,7 @@
 // Runs training steps and batched inference. The in-thread executor calls the engine directly;
 // the worker pool (workers/pool.ts) implements the same interface over shared memory.
-import { type DataRef, Engine, type LossSums, type OptimizerSettings, type Plan } from './engine.js';
+import { type DataRef, Engine, type LossSums, type OptimizerSettings, type Plan, stepPasses } from './engine.js';
+import { gradientScale } from './gradient-scale.js';
 import type { KernelExports } from './kernels.js';
 
 export interface StepSettings {
@@ -20,12 +21,10 @@ export interface Executor {
   dispose(): Promise<void>;
 }
 
-/** Scale for the summed gradient: 1/batch, times the clipping factor when the norm is too large. */
-export function gradientScale(batch: number, sumSquares: number, clipNorm: number): number {
-  const mean = 1 / batch;
-  if (!(clipNorm > 0)) return mean;
-  const norm = Math.sqrt(sumSquares) * mean;
-  return norm > clipNorm ? mean * (clipNorm / norm) : mean;
+
+/** Sums two loss reports. */
+export function addSums(a: LossSums, b: LossSums): LossSums {
+  return { reconstruction: a.reconstruction + b.reconstruction, kl: a.kl + b.kl };
 }
 
 export class InThreadExecutor implements Executor {
@@ -37,11 +36,20 @@ export class InThreadExecutor implements Executor {
     this.engine = new Engine(k, plan, 0);
   }
 
+  /** Gradient of the batch's summed loss into the gradient region; returns the loss sums. */
+  gradients(data: DataRef, idxPtr: number, batch: number, stream: number): LossSums {
+    let sums: LossSums = { reconstruction: 0, kl: 0 };
+    stepPasses(batch, 1, this.plan.workspaces[0].rows).forEach(([shard], pass) => {
+      sums = addSums(sums, this.engine.forwardBackward(data, idxPtr + 4 * shard.start, shard.rows, stream));
+      this.engine.weightGradients(0, [{ workspace: 0, rows: shard.rows }], pass > 0);
+    });
+    return sums;
+  }
+
   async trainStep(data: DataRef, idxPtr: number, batch: number, stream: number, step: number, s: StepSettings): Promise<LossSums> {
-    const sums = this.engine.trainRows(data, idxPtr, batch, stream);
-    const P = this.plan.paramFloats;
-    const sq = s.clipNorm > 0 ? this.engine.reduceAndNorm(0, P, 1) : 0;
-    this.engine.update(0, P, 1, step, s.optimizer, gradientScale(batch, sq, s.clipNorm));
+    const sums = this.gradients(data, idxPtr, batch, stream);
+    const sq = s.clipNorm > 0 ? this.engine.ownedSumSquares(0) : 0;
+    this.engine.applyOptimizer(0, step, s.optimizer, gradientScale(batch, sq, s.clipNorm));
     return sums;
   }
 

@@ -1,6 +1,6 @@
-export { VAE, type CreateOptions, type RuntimeInfo, type LossReport, type GradientReport } from './vae.js';
+export { VAE, resolveWorkers, type CreateOptions, type RuntimeInfo, type LossReport, type GradientReport } from './vae.js';
 export type { VAEConfig, Activation, Likelihood } from './model/config.js';
-export type { FitOptions, History, EpochLog, BatchLog } from './train/options.js';
+export type { FitOptions, History, EpochLog, BatchLog, WorkerCount } from './train/options.js';
 export type { DataInput } from './input.js';
 export * from './errors.js';
 export { parseIdx, type IdxArray } from './data/idx.js';

@@ -14,16 +14,17 @@ export interface KernelExports {
   bias_act(y: Ptr, rows: number, cols: number, bias: Ptr, act: number, alpha: number): void;
   act_backward(dy: Ptr, y: Ptr, n: number, act: number, alpha: number): void;
   bernoulli_nll(logits: Ptr, x: Ptr, n: number, grad: Ptr): number;
-  gaussian_nll(mean: Ptr, x: Ptr, logVar: Ptr, rows: number, cols: number, grad: Ptr, gradLogVar: Ptr, accumulate: number): number;
+  gaussian_nll(mean: Ptr, x: Ptr, logVar: Ptr, rows: number, cols: number, grad: Ptr): number;
+  gaussian_logvar_grad(mean: Ptr, x: Ptr, logVar: Ptr, rows: number, cols: number, c0: number, c1: number, grad: Ptr, accumulate: number): void;
   latent_forward(head: Ptr, rows: number, latent: number, eps: Ptr, z: Ptr): number;
   latent_backward(head: Ptr, rows: number, latent: number, eps: Ptr, dz: Ptr, dhead: Ptr, beta: number): void;
   sigmoid(input: Ptr, out: Ptr, n: number): void;
   normal_rows(dst: Ptr, rows: number, cols: number, idx: Ptr, rowOffset: number, seed: number, stream: number): void;
   uniform_fill(dst: Ptr, n: number, lo: number, hi: number, seed: number, stream: number, offset: number): void;
-  adam_step(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number,
+  adam_step(p: Ptr, g: Ptr, gStride: number, gCount: number, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number,
     step: number, gradScale: number, weightDecay: number, decoupled: number): void;
-  sgd_step(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, weightDecay: number, gradScale: number, nesterov: number): void;
-  col_sums(dst: Ptr, src: Ptr, rows: number, cols: number, beta: number): void;
+  sgd_step(p: Ptr, g: Ptr, gStride: number, gCount: number, buf: Ptr, n: number, lr: number, momentum: number, weightDecay: number, gradScale: number, nesterov: number): void;
+  col_sums(dst: Ptr, src: Ptr, rows: number, cols: number, ld: number, beta: number): void;
   reduce_sum(dst: Ptr, src: Ptr, strideBytes: number, count: number, n: number): void;
   sum_squares(x: Ptr, n: number): number;
   scale(x: Ptr, n: number, s: number): void;

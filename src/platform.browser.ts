@@ -1,4 +1,5 @@
 // Browser side of the platform split (package.json "imports" → "#platform").
+import type { Endpoint } from 'comlink';
 export const platformName = 'browser';
 
 export async function loadBytes(url: URL): Promise<Uint8Array> {
@@ -41,4 +42,26 @@ export async function md5Hex(_bytes: Uint8Array): Promise<string> {
 
 export async function downloadTo<T>(_url: string, _dir: string, _name: string, _check: (b: Uint8Array) => Promise<T>): Promise<T> {
   throw new Error('downloading into a cache is only supported in Node');
+}
+
+export interface SpawnedWorker {
+  endpoint: Endpoint;
+  terminate(): Promise<void>;
+  onDeath(listener: (reason: string) => void): void;
+  ref(keep: boolean): void;
+}
+
+/** Starts the module worker; keep the literal new URL(...) form so bundlers find and emit it. */
+export function spawnWorker(): SpawnedWorker {
+  const worker = new Worker(new URL('../workers/worker.js', import.meta.url), { type: 'module' });
+  let ended = false;
+  return {
+    endpoint: worker as unknown as Endpoint,
+    terminate: async () => { ended = true; worker.terminate(); },
+    onDeath: (listener) => {
+      worker.addEventListener('error', (e) => { if (!ended) listener(`failed to load or threw: ${e.message ?? 'unknown error'}`); });
+      worker.addEventListener('messageerror', () => { if (!ended) listener('could not read a message'); });
+    },
+    ref: () => {},
+  };
 }

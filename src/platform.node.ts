@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Endpoint } from 'comlink';
 import { gunzipSync } from 'node:zlib';
 
 export const platformName = 'node';
@@ -67,4 +69,45 @@ export async function downloadTo<T>(url: string, dir: string, name: string, chec
   const result = await check(bytes);
   await writeFileAtomic(join(dir, name), bytes);
   return result;
+}
+
+/** A started worker: a Comlink endpoint, a way to end it, and a callback for unexpected exits. */
+export interface SpawnedWorker {
+  endpoint: Endpoint;
+  terminate(): Promise<void>;
+  onDeath(listener: (reason: string) => void): void;
+  /** Keep (true) or stop (false) the worker from holding the process open. */
+  ref(keep: boolean): void;
+}
+
+/** Starts workers/node-entry.js (from dist/src/ this is dist/workers/, as from src/ it is workers/). */
+export function spawnWorker(): SpawnedWorker {
+  const worker = new Worker(new URL('../workers/node-entry.js', import.meta.url));
+  const listeners = new WeakMap<object, (data: unknown) => void>();
+  // Comlink expects an EventTarget-like endpoint; Node's Worker is an EventEmitter.
+  const endpoint: Endpoint = {
+    postMessage: (message: unknown, transfer?: Transferable[]) => worker.postMessage(message, transfer as never),
+    addEventListener: (_type: string, handler: EventListenerOrEventListenerObject) => {
+      const listener = (data: unknown) => {
+        const event = { data } as MessageEvent;
+        if (typeof handler === 'function') handler(event); else handler.handleEvent(event);
+      };
+      worker.on('message', listener);
+      listeners.set(handler, listener);
+    },
+    removeEventListener: (_type: string, handler: EventListenerOrEventListenerObject) => {
+      const listener = listeners.get(handler);
+      if (listener) { worker.off('message', listener); listeners.delete(handler); }
+    },
+  };
+  let ended = false;
+  return {
+    endpoint,
+    terminate: async () => { ended = true; await worker.terminate(); },
+    onDeath: (listener) => {
+      worker.on('error', (err) => listener(`threw ${err.message}`));
+      worker.on('exit', (code) => { if (!ended) listener(`exited with code ${code}`); });
+    },
+    ref: (keep) => { if (keep) worker.ref(); else worker.unref(); },
+  };
 }

@@ -1,21 +1,42 @@
 // The public model: one VAE API over the wasm kernels, in Node and in browsers.
 import { Arena } from './arena.js';
-import { type DataRef, EVAL_STREAM, type Plan } from './engine.js';
-import { DisposedError, ModelMismatchError, ShapeError } from './errors.js';
+import { hardwareConcurrency, sharedMemoryAvailable } from '#platform';
+import { WorkerPool } from '../workers/pool.js';
+import { CONTROL } from '../workers/protocol.js';
+import { type DataRef, Engine, EVAL_STREAM, type Plan } from './engine.js';
+import { ConfigError, DisposedError, ModelMismatchError, ShapeError, WorkerError } from './errors.js';
 import { type Executor, InThreadExecutor } from './executor.js';
 import { copyIn, type DataInput, rowCount } from './input.js';
-import { createMemory, INITIAL_PAGES, instantiate, type KernelBuild, type KernelExports, kernelModule } from './kernels.js';
+import { createMemory, INITIAL_PAGES, instantiate, type KernelBuild, type KernelExports, kernelModule, type KernelModule } from './kernels.js';
 import { resolveConfig, type ResolvedConfig, type VAEConfig } from './model/config.js';
 import { type ParameterLayout, parameterLayout } from './model/layout.js';
 import { allocModel, buildPlan, initialiseParameters, type ModelRegions } from './model/plan.js';
 import { fitLoop, type TrainingState } from './train/fit.js';
-import type { FitOptions, History } from './train/options.js';
+import type { FitOptions, History, WorkerCount } from './train/options.js';
 
 export interface CreateOptions {
   /** Kernel build: 'auto' picks relaxed SIMD where the engine validates it. */
   build?: KernelBuild;
   /** Rows a worker processes per pass; larger batches are split and their gradients summed. */
   chunkRows?: number;
+  /** Default worker count for fit and for large encode/decode/evaluate calls (default 1: this thread). */
+  workers?: WorkerCount;
+}
+
+
+const CONTROL_BYTES = CONTROL.bytes(64);
+const MAX_WORKERS = 64;
+
+/** Checks a worker count before any worker starts; ConfigError says what was wrong. */
+export function resolveWorkers(value: WorkerCount | undefined, batchSize?: number): number {
+  const n = value === undefined ? 1 : value === 'auto' ? Math.min(MAX_WORKERS, hardwareConcurrency()) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+    throw new ConfigError(`workers must be 'auto' or an integer from 1 to ${MAX_WORKERS}, got ${String(value)}`);
+  }
+  if (batchSize !== undefined && Number.isInteger(batchSize) && n > batchSize) {
+    throw new ConfigError(`workers (${n}) must not exceed batchSize (${batchSize}): every worker needs rows`);
+  }
+  return n;
 }
 
 /** What is running the numbers. */
@@ -44,7 +65,8 @@ export class VAE {
   private readonly state: TrainingState = { step: 0, epoch: 0 };
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
-  private readonly modelMark: number;
+  private modelMark: number;
+  private readonly warnings: string[] = [];
 
   private constructor(
     config: ResolvedConfig,
@@ -54,7 +76,9 @@ export class VAE {
     private readonly regions: ModelRegions,
     private readonly plan: Plan,
     private executor: Executor,
-    private readonly relaxedSimd: boolean,
+    private readonly kernel: KernelModule,
+    private readonly defaultWorkers: WorkerCount,
+    private readonly chunkRows: number,
   ) {
     this.config = config;
     this.layout = layout;
@@ -65,19 +89,54 @@ export class VAE {
   static async create(config: VAEConfig, options: CreateOptions = {}): Promise<VAE> {
     const resolved = resolveConfig(config);
     const layout = parameterLayout(resolved);
-    const { module, relaxedSimd } = await kernelModule(options.build ?? 'auto');
+    resolveWorkers(options.workers);
+    const kernel = await kernelModule(options.build ?? 'auto');
     const memory = createMemory(INITIAL_PAGES);
-    const k = instantiate(module, memory);
+    const k = instantiate(kernel.module, memory);
     const arena = new Arena(memory, k.heap_base());
-    arena.alloc(4096); // control block: barrier counters and flags for the worker pool
+    arena.alloc(CONTROL_BYTES); // control block: one status slot per worker, 64 bytes apart
     const regions = allocModel(arena, layout);
-    const plan = buildPlan(k, arena, resolved, layout, regions, 1, options.chunkRows ?? 256);
+    const chunkRows = options.chunkRows ?? 256;
+    const plan = buildPlan(k, arena, resolved, layout, regions, 1, chunkRows);
     initialiseParameters(k, layout, regions.params, resolved.seed);
-    return new VAE(resolved, layout, k, arena, regions, plan, new InThreadExecutor(k, plan), relaxedSimd);
+    return new VAE(resolved, layout, k, arena, regions, plan, new InThreadExecutor(k, plan), kernel, options.workers ?? 1, chunkRows);
   }
 
-  get runtime(): RuntimeInfo {
-    return { threads: this.executor.threads, workers: this.executor.workers, simd: true, relaxedSimd: this.relaxedSimd };
+  /** What runs the numbers: worker threads or this thread, how many, and which SIMD build. */
+  get runtime(): RuntimeInfo & { warnings: string[] } {
+    return { threads: this.executor.threads, workers: this.executor.workers, simd: true, relaxedSimd: this.kernel.relaxedSimd,
+      warnings: [...this.warnings] };
+  }
+
+  /**
+   * Makes `n` workers ready (reusing the running pool when it has that size). Must run at the
+   * start of an exclusive call, before any transient allocation. Without shared memory (a page
+   * that is not cross-origin isolated) it falls back to this thread and records a warning.
+   */
+  private async useWorkers(n: number): Promise<void> {
+    if (n > 1 && !sharedMemoryAvailable()) {
+      const warning = `SharedArrayBuffer is unavailable (the page is not cross-origin isolated: serve it with COOP/COEP headers); training on one thread instead of ${n} workers`;
+      if (!this.warnings.includes(warning)) this.warnings.push(warning);
+      n = 1;
+    }
+    if (n === this.executor.workers) return;
+    await this.executor.dispose();
+    this.executor = new InThreadExecutor(this.k, this.plan);
+    if (n === 1) return;
+    const plan = buildPlan(this.k, this.arena, this.config, this.layout, this.regions, n, this.chunkRows);
+    this.modelMark = this.arena.mark();
+    this.executor = await WorkerPool.start(this.kernel.module, this.arena.memory, plan, this.controlBase(), new Engine(this.k, plan, 0));
+  }
+
+  private controlBase(): number {
+    return Math.ceil(this.k.heap_base() / 64) * 64;
+  }
+
+  /** After a worker failure: end the broken pool; the next call starts a fresh one. */
+  private async recover(err: unknown): Promise<void> {
+    if (!(err instanceof WorkerError)) return;
+    await this.executor.dispose().catch(() => undefined);
+    this.executor = new InThreadExecutor(this.k, this.plan);
   }
 
   /** Epochs and optimiser steps completed over this model's life. */
@@ -91,6 +150,9 @@ export class VAE {
       if (this.disposed) throw new DisposedError('this VAE was disposed');
       try {
         return await fn();
+      } catch (err) {
+        await this.recover(err);
+        throw err;
       } finally {
         this.arena.release(this.modelMark);
       }
@@ -98,6 +160,11 @@ export class VAE {
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /** Inputs at least this large use the default worker pool (started on first need). */
+  private async workersFor(rows: number): Promise<void> {
+    if (rows >= 1024) await this.useWorkers(resolveWorkers(this.defaultWorkers));
   }
 
   private bernoulliRange(): [number, number] {
@@ -115,11 +182,13 @@ export class VAE {
    */
   fit(data: DataInput, options: FitOptions = {}): Promise<History> {
     return this.exclusive(async () => {
+      const workers = resolveWorkers(options.workers ?? this.defaultWorkers, options.batchSize ?? 128);
+      await this.useWorkers(workers);
       const train = this.load(data, 'training data');
       const validation = options.validation === undefined ? undefined : this.load(options.validation, 'validation data');
       return fitLoop({
         arena: this.arena, executor: this.executor, seed: this.config.seed, beta: this.config.beta,
-        state: this.state, train, validation, warnings: [],
+        state: this.state, train, validation, warnings: [...this.warnings],
       }, options);
     });
   }
@@ -127,6 +196,7 @@ export class VAE {
   /** Negative ELBO per example (one z sample per example, fixed noise), with its two terms. */
   evaluate(data: DataInput): Promise<LossReport> {
     return this.exclusive(async () => {
+      await this.workersFor(rowCount(data, this.config.inputDim, 'evaluation data'));
       const ref = this.load(data, 'evaluation data');
       const s = await this.executor.evaluate(ref, this.config.seed, EVAL_STREAM);
       return this.report(s.reconstruction, s.kl, ref.rows);
@@ -140,6 +210,7 @@ export class VAE {
   /** Parameters of q(z|x) for each row: mean and log-variance, rows × latentDim each. */
   encode(x: DataInput): Promise<{ mean: Float32Array; logVar: Float32Array }> {
     return this.exclusive(async () => {
+      await this.workersFor(rowCount(x, this.config.inputDim, 'encode input'));
       const ref = this.load(x, 'encode input', false);
       const L = this.config.latentDim;
       const out = this.arena.allocFloats(ref.rows * 2 * L);
@@ -158,6 +229,7 @@ export class VAE {
   decode(z: Float32Array): Promise<Float32Array> {
     return this.exclusive(async () => {
       const rows = rowCount(z, this.config.latentDim, 'latent input');
+      await this.workersFor(rows);
       const ref = copyIn(this.k, this.arena, z, this.config.latentDim, 'latent input');
       return this.decodeAt(ref.ptr, rows);
     });
@@ -174,6 +246,7 @@ export class VAE {
   sample(n: number, options: { seed?: number } = {}): Promise<Float32Array> {
     return this.exclusive(async () => {
       if (!Number.isInteger(n) || n < 1) throw new ShapeError(`sample count must be a positive integer, got ${n}`);
+      await this.workersFor(n);
       const z = this.arena.allocFloats(n * this.config.latentDim);
       return this.decodeAt(z, n, (options.seed ?? this.config.seed) >>> 0);
     });
@@ -225,9 +298,8 @@ export class VAE {
       const idx = this.arena.alloc(4 * ref.rows);
       const ids = this.arena.i32(idx, ref.rows);
       for (let r = 0; r < ref.rows; r++) ids[r] = r;
-      const engine = new InThreadExecutor(this.k, this.plan).engine;
-      const s = engine.trainRows(ref, idx, ref.rows, stream);
-      const g = this.plan.workspaces[0].grads;
+      const s = new InThreadExecutor(this.k, this.plan).gradients(ref, idx, ref.rows, stream);
+      const g = this.plan.grads;
       this.k.scale(g, this.layout.floats, 1 / ref.rows);
       const gradients: Record<string, Float32Array> = {};
       for (const t of this.layout.tensors) gradients[t.name] = this.arena.f32(g + 4 * t.offset, t.size).slice();

@@ -49,6 +49,25 @@ for (const build of ['simd', 'relaxed'] as const) {
       });
     }
 
+    it('gemm accumulation over k split across calls (beta = 1) rounds exactly like one call', () => {
+      const next = rng(21);
+      for (const layout of ['nt', 'nn', 'tn'] as const) {
+        const m = 13, n = 19, k = 70, split = 33;
+        const a = randomArray(m * k, next), b = randomArray(n * k, next);
+        const pa = K.put(a), pb = K.put(b), whole = K.arena.allocFloats(m * n), parts = K.arena.allocFloats(m * n);
+        const scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
+        const run = (c: number, k0: number, kc: number, beta: number) => {
+          if (layout === 'nt') K.k.gemm_nt(m, n, kc, pa + 4 * k0, k, pb + 4 * k0, k, c, n, beta, scratch);
+          if (layout === 'nn') K.k.gemm_nn(m, n, kc, pa + 4 * k0, k, pb + 4 * k0 * n, n, c, n, beta, scratch);
+          if (layout === 'tn') K.k.gemm_tn(m, n, kc, pa + 4 * k0 * m, m, pb + 4 * k0 * n, n, c, n, beta, scratch);
+        };
+        run(whole, 0, k, 0);
+        run(parts, 0, split, 0);
+        run(parts, split, k - split, 1);
+        expect(Array.from(K.get(parts, m * n)), layout).toEqual(Array.from(K.get(whole, m * n)));
+      }
+    });
+
     it('gemm with k = 0 scales C by beta', () => {
       const pc = K.put([1, 2, 3, 4, 5, 6]);
       K.k.gemm_nn(2, 3, 0, 0, 1, 0, 3, pc, 3, 0.5, K.arena.alloc(K.k.gemm_scratch_bytes()));
@@ -95,14 +114,16 @@ for (const build of ['simd', 'relaxed'] as const) {
       }
     });
 
-    it('gaussian_nll: sum with its constant, mean gradient and accumulated log-variance gradient', () => {
+    it('gaussian_nll and gaussian_logvar_grad: sum with its constant, mean gradient, log-variance gradient over a column range', () => {
       const next = rng(4);
       const rows = 5, cols = 17;
       const mean = randomArray(rows * cols, next), x = randomArray(rows * cols, next), s = randomArray(cols, next, -1, 1);
       const pm = K.put(mean), px = K.put(x), ps = K.put(s), pg = K.arena.allocFloats(rows * cols), pgs = K.put(new Float32Array(cols).fill(1));
-      const total = K.k.gaussian_nll(pm, px, ps, rows, cols, pg, pgs, 1);
+      const total = K.k.gaussian_nll(pm, px, ps, rows, cols, pg);
+      K.k.gaussian_logvar_grad(pm, px, ps, rows, cols, 0, 9, pgs, 1); // columns 0..8 accumulate onto 1
+      K.k.gaussian_logvar_grad(pm, px, ps, rows, cols, 9, cols, pgs, 0); // 9.. are overwritten
       let ref = 0;
-      const g = new Float64Array(rows * cols), gs = new Float64Array(cols).fill(1);
+      const g = new Float64Array(rows * cols), gs = Float64Array.from({ length: cols }, (_, c) => (c < 9 ? 1 : 0));
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
         const i = r * cols + c, d = mean[i] - x[i], inv = Math.exp(-s[c]);
         ref += 0.5 * (Math.log(2 * Math.PI) + s[c] + d * d * inv);
@@ -168,13 +189,16 @@ for (const build of ['simd', 'relaxed'] as const) {
     it('adam_step and adamw match torch.optim semantics over several steps', () => {
       const next = rng(11);
       for (const decoupled of [0, 1]) for (const n of [1, 5, 17]) {
-        const p = randomArray(n, next), pp = K.put(p), pm = K.put(new Float32Array(n)), pv = K.put(new Float32Array(n)), pg = K.arena.allocFloats(n);
+        const p = randomArray(n, next), pp = K.put(p), pm = K.put(new Float32Array(n)), pv = K.put(new Float32Array(n));
+        // Two gradient regions 64 floats apart, summed inside the kernel.
+        const pg = K.arena.allocFloats(64 + n), half = randomArray(n, next);
         const ref = Float64Array.from(p), m = new Float64Array(n), v = new Float64Array(n);
         const lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.1, scale = 0.5;
         for (let t = 1; t <= 5; t++) {
           const g = randomArray(n, next);
-          K.arena.f32(pg, n).set(g);
-          K.k.adam_step(pp, pg, pm, pv, n, lr, b1, b2, eps, t, scale, wd, decoupled);
+          K.arena.f32(pg, n).set(g.map((v, i) => v - half[i]));
+          K.arena.f32(pg + 256, n).set(half);
+          K.k.adam_step(pp, pg, 256, 2, pm, pv, n, lr, b1, b2, eps, t, scale, wd, decoupled);
           for (let i = 0; i < n; i++) {
             if (decoupled) ref[i] *= 1 - lr * wd;
             const gi = g[i] * scale + (decoupled ? 0 : wd * ref[i]);
@@ -195,7 +219,7 @@ for (const build of ['simd', 'relaxed'] as const) {
         for (let t = 0; t < 4; t++) {
           const g = randomArray(n, next);
           K.arena.f32(pg, n).set(g);
-          K.k.sgd_step(pp, pg, pb, n, 0.1, 0.9, 0.01, 2, nesterov);
+          K.k.sgd_step(pp, pg, 0, 1, pb, n, 0.1, 0.9, 0.01, 2, nesterov);
           for (let i = 0; i < n; i++) {
             const gi = g[i] * 2 + 0.01 * ref[i];
             buf[i] = 0.9 * buf[i] + gi;
@@ -210,9 +234,13 @@ for (const build of ['simd', 'relaxed'] as const) {
       const next = rng(13);
       const rows = 5, cols = 17, src = randomArray(rows * cols, next), ps = K.put(src);
       const cs = K.put(new Float32Array(cols).fill(2));
-      K.k.col_sums(cs, ps, rows, cols, 0.5);
+      K.k.col_sums(cs, ps, rows, cols, cols, 0.5);
       const ref = Array.from({ length: cols }, (_, c) => 1 + Array.from({ length: rows }, (_, r) => src[r * cols + c]).reduce((a, b) => a + b));
       expect(worstError(K.get(cs, cols), ref, 1e-6, 1e-6)).toBeLessThanOrEqual(1);
+      // A column block [3, 3+7) of the same rows, through the leading dimension.
+      const columns = K.arena.allocFloats(7);
+      K.k.col_sums(columns, ps + 4 * 3, rows, 7, cols, 0);
+      expect(worstError(K.get(columns, 7), ref.slice(3, 10).map((v) => v - 1), 1e-6, 1e-6)).toBeLessThanOrEqual(1);
 
       const n = 33, stride = 64 * 4, block = K.arena.alloc(stride * 3), parts = [0, 1, 2].map(() => randomArray(n, next));
       parts.forEach((p, w) => K.arena.f32(block + w * stride, n).set(p));

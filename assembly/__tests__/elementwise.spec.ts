@@ -46,7 +46,7 @@ describe('reductions', () => {
     const src = new StaticArray<f32>(rows * cols), dst = new StaticArray<f32>(cols);
     for (let i = 0; i < rows * cols; i++) src[i] = <f32>i;
     for (let c = 0; c < cols; c++) dst[c] = 1;
-    col_sums(ptr(dst), ptr(src), rows, cols, 1);
+    col_sums(ptr(dst), ptr(src), rows, cols, cols, 1);
     for (let c = 0; c < cols; c++) {
       let s: f32 = 1;
       for (let r = 0; r < rows; r++) s += <f32>(r * cols + c);

@@ -18,8 +18,8 @@ export const DEFAULT_MIRRORS = [
 ];
 
 export interface MnistSplit {
-  /** count × dim pixel values x/255 in [0, 1] (not binarised). */
-  images: Float32Array;
+  /** count × dim pixel values x/255 in [0, 1] (not binarised); made on first access. */
+  readonly images: Float32Array;
   /** The same pixels as bytes (4× smaller; the VAE API accepts them as byte/255). */
   bytes: Uint8Array;
   labels: Uint8Array;
@@ -113,9 +113,19 @@ function split(imagesBytes: Uint8Array, labelsBytes: Uint8Array, imagesFile: str
     throw new DataError(`${labelsFile} has ${labels.dims[0]} labels but ${imagesFile} has ${count} images`);
   }
   const dim = rows * cols;
-  const pixels = new Float32Array(images.data.length);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = images.data[i] / 255;
-  return { images: pixels, bytes: images.data.slice(), labels: labels.data.slice(), count, dim, rows, cols };
+  const bytes = images.data.slice();
+  let pixels: Float32Array | undefined;
+  return {
+    // Made on first use: training from `bytes` never pays for the 4× larger float copy.
+    get images() {
+      if (!pixels) {
+        pixels = new Float32Array(bytes.length);
+        for (let i = 0; i < pixels.length; i++) pixels[i] = bytes[i] / 255;
+      }
+      return pixels;
+    },
+    bytes, labels: labels.data.slice(), count, dim, rows, cols,
+  };
 }
 
 /**

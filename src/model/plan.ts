@@ -1,13 +1,14 @@
 // Lays out the shared memory for a model: parameters, optimiser state, and per-worker
 // gradients and scratch. Everything here is bytes and offsets; nothing is computed.
 import type { Arena } from '../arena.js';
-import type { Plan, Workspace } from '../engine.js';
+import { type Ownership, type Plan, splitRange, type Workspace } from '../engine.js';
 import type { KernelExports } from '../kernels.js';
 import type { ResolvedConfig } from './config.js';
 import type { ParameterLayout } from './layout.js';
 
 export interface ModelRegions {
   params: number;
+  grads: number;
   adamM: number;
   adamV: number;
 }
@@ -15,28 +16,35 @@ export interface ModelRegions {
 export function allocModel(arena: Arena, layout: ParameterLayout): ModelRegions {
   return {
     params: arena.allocFloats(layout.floats),
+    grads: arena.allocFloats(layout.floats),
     adamM: arena.allocFloats(layout.floats),
     adamV: arena.allocFloats(layout.floats),
   };
 }
 
-/** Allocates gradients and scratch for `workers` workers of `rows` rows each and returns the plan. */
+/** Splits every layer's output units (and the log-variance columns) evenly among the workers. */
+export function ownership(config: ResolvedConfig, layout: ParameterLayout, workers: number): Ownership[] {
+  const unitBounds = layout.layers.map((l) => splitRange(l.outDim, workers));
+  const logVarBounds = splitRange(layout.outputLogVar >= 0 ? config.inputDim : 0, workers);
+  return Array.from({ length: workers }, (_, w) => ({
+    units: unitBounds.map((b) => [b[w], b[w + 1]] as [number, number]),
+    logVar: [logVarBounds[w], logVarBounds[w + 1]] as [number, number],
+  }));
+}
+
+/** Allocates scratch for `workers` workspaces of `rows` rows each and returns the plan. */
 export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig, layout: ParameterLayout,
                           model: ModelRegions, workers: number, rows: number): Plan {
-  const gradStride = Math.ceil((layout.floats * 4) / 64) * 64;
-  const gradBlock = arena.alloc(gradStride * workers);
-  const widest = Math.max(config.inputDim, ...layout.layers.map((l) => l.outDim));
   const workspaces: Workspace[] = [];
   for (let w = 0; w < workers; w++) {
     workspaces.push({
       rows,
-      grads: gradBlock + w * gradStride,
       x: arena.allocFloats(rows * config.inputDim),
       acts: layout.layers.map((l) => arena.allocFloats(rows * l.outDim)),
+      dY: layout.layers.map((l) => arena.allocFloats(rows * l.outDim)),
       eps: arena.allocFloats(rows * config.latentDim),
       z: arena.allocFloats(rows * config.latentDim),
-      ping: arena.allocFloats(rows * widest),
-      pong: arena.allocFloats(rows * widest),
+      dz: arena.allocFloats(rows * config.latentDim),
       pack: arena.alloc(k.gemm_scratch_bytes()),
     });
   }
@@ -53,10 +61,11 @@ export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig
     outputLogVar: layout.outputLogVar,
     paramFloats: layout.floats,
     params: model.params,
+    grads: model.grads,
     adamM: model.adamM,
     adamV: model.adamV,
-    gradStride,
     workspaces,
+    ownership: ownership(config, layout, workers),
   };
 }
 

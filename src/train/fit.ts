@@ -1,6 +1,7 @@
 // The epoch loop: seeded shuffle, batches, optimiser steps, validation, progress and abort.
 import type { Arena } from '../arena.js';
 import { type DataRef, EVAL_STREAM } from '../engine.js';
+import { WorkerError } from '../errors.js';
 import type { Executor } from '../executor.js';
 import { type BatchLog, type EpochLog, type FitOptions, type History, resolveFit } from './options.js';
 import { permutation } from './shuffle.js';
@@ -32,22 +33,43 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
   const { arena, executor, state, train } = inputs;
   const fit = resolveFit(options);
   const batchSize = Math.min(fit.batchSize, train.rows);
-  const idxPtr = arena.alloc(4 * batchSize);
+  const orderPtr = arena.alloc(4 * train.rows);
   const history: History = { epochs: [], aborted: false, warnings: inputs.warnings };
-  const step = { optimizer: fit.optimizer, clipNorm: fit.clipNorm };
+  const settings = { optimizer: fit.optimizer, clipNorm: fit.clipNorm };
   const batches = Math.ceil(train.rows / batchSize);
   for (let e = 0; e < fit.epochs; e++) {
     if (options.signal?.aborted) { history.aborted = true; break; }
     const epoch = state.epoch; // 0-based stream for this epoch's noise
-    const order = permutation(train.rows, inputs.seed, epoch, fit.shuffle);
+    // The epoch's whole order lives in memory, so a step can be sent before the previous one
+    // has finished: a worker starts step t+1 as soon as it is done with step t.
+    arena.i32(orderPtr, train.rows).set(permutation(train.rows, inputs.seed, epoch, fit.shuffle));
     const start = performance.now();
-    let recon = 0, kl = 0, seen = 0, lastYield = start;
-    for (let b = 0; b < batches; b++) {
+    let recon = 0, kl = 0, seen = 0, lastYield = start, lastDone = start;
+    const firstStep = state.step;
+    const send = (b: number) => {
       const from = b * batchSize, n = Math.min(batchSize, train.rows - from);
-      arena.i32(idxPtr, n).set(order.subarray(from, from + n));
-      const batchStart = performance.now();
-      const sums = await executor.trainStep(train, idxPtr, n, epoch, state.step + 1, step);
+      const result = executor.trainStep(train, orderPtr + 4 * from, n, epoch, firstStep + b + 1, settings);
+      result.catch(() => undefined); // observed below; a step sent after a failure is rejected too
+      return { n, result };
+    };
+    // With worker threads, keep one step queued behind the running one (no idle gap between
+    // steps); in this thread a step runs when it is sent, so there is nothing to overlap.
+    const pipeline = executor.threads;
+    let inFlight: ReturnType<typeof send> | null = null;
+    let stopped = false;
+    for (let b = 0; b < batches; b++) {
+      const current = inFlight ?? send(b);
+      inFlight = pipeline && !stopped && b + 1 < batches ? send(b + 1) : null;
+      let sums;
+      try {
+        sums = await current.result;
+      } catch (err) {
+        if (err instanceof WorkerError && err.stepCompleted) state.step++;
+        await inFlight?.result.catch(() => undefined);
+        throw err;
+      }
       state.step++;
+      const n = current.n;
       recon += sums.reconstruction; kl += sums.kl; seen += n;
       const now = performance.now();
       if (options.onBatchEnd) {
@@ -55,12 +77,14 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
           epoch: epoch + 1, batch: b + 1, batches,
           loss: (sums.reconstruction + inputs.beta * sums.kl) / n,
           reconstruction: sums.reconstruction / n, kl: sums.kl / n,
-          samplesPerSecond: n / Math.max(1e-9, (now - batchStart) / 1000),
+          samplesPerSecond: n / Math.max(1e-9, (now - lastDone) / 1000),
         };
         await options.onBatchEnd(log);
       }
+      lastDone = now;
       if (now - lastYield > 25) { await yieldNow(); lastYield = performance.now(); }
-      if (options.signal?.aborted) break;
+      if (options.signal?.aborted) stopped = true; // a step already sent still completes
+      if (stopped && !inFlight) break;
     }
     const seconds = (performance.now() - start) / 1000;
     if (seen < train.rows) { history.aborted = true; break; } // stopped mid-epoch: not a completed epoch

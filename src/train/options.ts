@@ -34,7 +34,12 @@ export interface History {
   warnings: string[];
 }
 
+/** A number of workers, or 'auto' for the number of available cores. */
+export type WorkerCount = number | 'auto';
+
 export interface FitOptions {
+  /** Workers that split each batch (default: the model's CreateOptions.workers, else 1). */
+  workers?: WorkerCount;
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
