@@ -8,19 +8,21 @@ import { tfjsSamplesPerSecond } from './tfjs-peer.mjs';
 
 const { values } = parseArgs({ options: {
   epochs: { type: 'string', default: '10' }, data: { type: 'string' }, json: { type: 'boolean' },
-  'tfjs-batches': { type: 'string', default: '20' }, 'skip-tfjs': { type: 'boolean' },
+  'tfjs-batches': { type: 'string', default: '20' }, 'skip-tfjs': { type: 'boolean' }, workers: { type: 'string', default: '1' },
 } });
 const data = values.data ?? process.env.WASM_VAE_DATA ?? new URL('../../shared/data/mnist', import.meta.url).pathname;
 const epochs = Number(values.epochs);
 const mnist = await loadMnist({ dir: data });
 const vae = await VAE.create({ inputDim: 784, hidden: [400], latentDim: 20, activation: 'relu', likelihood: 'bernoulli', seed: 1 });
-const rt = vae.runtime;
-console.log(`wasm-vae bench/train: node ${process.version}, ${rt.workers} worker(s), SIMD${rt.relaxedSimd ? ' + relaxed SIMD (relaxed_madd)' : ' (plain f32x4 mul+add)'}`);
+const workers = values.workers === 'auto' ? 'auto' : Number(values.workers);
+console.log(`wasm-vae bench/train: node ${process.version}, workers ${values.workers}`);
 console.log('epoch  samples/s  train loss  test loss (nats/example)');
 const history = await vae.fit(mnist.train.bytes, {
-  epochs, batchSize: 128, learningRate: 1e-3, validation: mnist.test.bytes,
+  epochs, batchSize: 128, learningRate: 1e-3, validation: mnist.test.bytes, workers,
   onEpochEnd: (e) => console.log(`${String(e.epoch).padStart(5)}  ${Math.round(e.samplesPerSecond).toString().padStart(9)}  ${e.loss.toFixed(2).padStart(10)}  ${e.valLoss.toFixed(2).padStart(9)}`),
 });
+const rt = vae.runtime;
+console.log(`runtime: ${rt.workers} worker(s)${rt.threads ? ' (threads)' : ' (this thread)'}, SIMD${rt.relaxedSimd ? ' + relaxed SIMD (relaxed_madd)' : ' (plain f32x4 mul+add)'}`);
 await vae.dispose();
 const perEpoch = history.epochs.map((e) => e.samplesPerSecond).sort((a, b) => a - b);
 const median = perEpoch[Math.floor(perEpoch.length / 2)];

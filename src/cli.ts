@@ -31,6 +31,7 @@ Options:
   --lr X              learning rate (default 1e-3)
   --optimizer NAME    adam | adamw | sgd (default adam)
   --seed N            (default 1)
+  --workers auto|N    worker threads that split each batch (default auto: one per core)
   --out DIR           output directory (default runs/mnist)
   --json              one JSON object per epoch on stdout, then a final one
   --verbose           stack traces on errors
@@ -66,7 +67,7 @@ async function train(argv: string[]): Promise<void> {
     options: {
       data: { type: 'string' }, hidden: { type: 'string' }, latent: { type: 'string' }, activation: { type: 'string' },
       likelihood: { type: 'string' }, beta: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
-      lr: { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
+      lr: { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, workers: { type: 'string' },
       json: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -82,14 +83,13 @@ async function train(argv: string[]): Promise<void> {
     beta: num(values.beta, 'beta', 1), seed: num(values.seed, 'seed', 1, true),
   });
   try {
-    const rt = vae.runtime;
-    log(`wasm-vae: ${mnist.train.count} training and ${mnist.test.count} test images of ${mnist.train.rows}×${mnist.train.cols}; `
-      + `${rt.workers} worker(s), SIMD${rt.relaxedSimd ? ' + relaxed SIMD' : ''}\n`);
+    log(`wasm-vae: ${mnist.train.count} training and ${mnist.test.count} test images of ${mnist.train.rows}×${mnist.train.cols}\n`);
     const epochs = num(values.epochs, 'epochs', 10, true);
+    const workers = values.workers === undefined || values.workers === 'auto' ? 'auto' as const : num(values.workers, 'workers', 1, true);
     const tty = process.stderr.isTTY === true;
     const history = await vae.fit(mnist.train.bytes, {
       epochs, batchSize: num(values['batch-size'], 'batch-size', 128, true), learningRate: num(values.lr, 'lr', 1e-3),
-      optimizer: (values.optimizer ?? 'adam') as 'adam', validation: mnist.test.bytes,
+      optimizer: (values.optimizer ?? 'adam') as 'adam', validation: mnist.test.bytes, workers,
       onBatchEnd: (b) => {
         if (tty && (b.batch % 10 === 0 || b.batch === b.batches)) {
           log(`\repoch ${b.epoch}/${epochs} ${bar(b.batch, b.batches)} ${b.batch}/${b.batches} loss ${b.loss.toFixed(2)} `
@@ -97,6 +97,10 @@ async function train(argv: string[]): Promise<void> {
         }
       },
       onEpochEnd: (e: EpochLog) => {
+        if (e.epoch === 1 && !json) {
+          const rt = vae.runtime;
+          log(`${tty ? '\r' : ''}runtime: ${rt.threads ? `${rt.workers} worker threads` : 'this thread'}, SIMD${rt.relaxedSimd ? ' + relaxed SIMD' : ''}\n`);
+        }
         if (json) console.log(JSON.stringify({ type: 'epoch', ...e }));
         else log(`${tty ? '\r' : ''}epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(2)} (rec ${e.reconstruction.toFixed(2)}, kl ${e.kl.toFixed(2)}), `
           + `test ${e.valLoss!.toFixed(2)} nats, ${e.seconds.toFixed(1)} s, ${Math.round(e.samplesPerSecond)} samples/s\n`);
@@ -113,7 +117,7 @@ async function train(argv: string[]): Promise<void> {
     await writeFileAtomic(join(out, 'reconstructions.png'), encodeGrayPng(upscale(gridImage(both, 32, rows, cols, 16), 2)));
     await writeFileAtomic(join(out, 'history.json'), JSON.stringify(history, null, 2));
     const final = await vae.evaluate(mnist.test.bytes);
-    if (json) console.log(JSON.stringify({ type: 'final', test: final, out, runtime: rt }));
+    if (json) console.log(JSON.stringify({ type: 'final', test: final, out, runtime: vae.runtime }));
     else log(`test loss ${final.loss.toFixed(2)} nats (reconstruction ${final.reconstruction.toFixed(2)}, KL ${final.kl.toFixed(2)}); wrote ${out}/samples.png, reconstructions.png, history.json\n`);
   } finally {
     await vae.dispose();
