@@ -81,7 +81,8 @@ export function createMemory(pages: number): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: Math.max(INITIAL_PAGES, pages), maximum: MAXIMUM_PAGES, shared: true });
 }
 
-export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
+/** Instantiates asynchronously (browsers limit synchronous instantiation on the main thread). */
+export async function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
   return instance.exports as unknown as KernelExports;
 }

@@ -65,3 +65,11 @@ export function spawnWorker(): SpawnedWorker {
     ref: () => {},
   };
 }
+
+export async function readFileBytes(_path: string): Promise<Uint8Array> {
+  throw new Error('VAE.load(path) is for Node; in a browser use VAE.fromBytes(bytes)');
+}
+
+export async function writeFileAtomic(_path: string, _bytes: Uint8Array | string): Promise<void> {
+  throw new Error('save(path) is for Node; in a browser use vae.toBytes()');
+}

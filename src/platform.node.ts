@@ -111,3 +111,8 @@ export function spawnWorker(): SpawnedWorker {
     ref: (keep) => { if (keep) worker.ref(); else worker.unref(); },
   };
 }
+
+/** Reads a whole file. */
+export async function readFileBytes(path: string): Promise<Uint8Array> {
+  return new Uint8Array(await readFile(path));
+}

@@ -1,10 +1,11 @@
 // The public model: one VAE API over the wasm kernels, in Node and in browsers.
 import { Arena } from './arena.js';
-import { hardwareConcurrency, sharedMemoryAvailable } from '#platform';
+import { hardwareConcurrency, readFileBytes, sharedMemoryAvailable, writeFileAtomic } from '#platform';
 import { WorkerPool } from '../workers/pool.js';
 import { CONTROL } from '../workers/protocol.js';
 import { type DataRef, Engine, EVAL_STREAM, type Plan } from './engine.js';
-import { ConfigError, DisposedError, ModelMismatchError, ShapeError, WorkerError } from './errors.js';
+import { ConfigError, DisposedError, FileFormatError, ModelMismatchError, ShapeError, WasmVaeError, WorkerError } from './errors.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './model/safetensors.js';
 import { type Executor, InThreadExecutor } from './executor.js';
 import { copyIn, type DataInput, rowCount } from './input.js';
 import { createMemory, INITIAL_PAGES, instantiate, type KernelBuild, type KernelExports, kernelModule, type KernelModule } from './kernels.js';
@@ -67,6 +68,8 @@ export class VAE {
   private disposed = false;
   private modelMark: number;
   private readonly warnings: string[] = [];
+  /** Set while fit() awaits a user callback: model calls then run at once (see exclusive()). */
+  private callback: { drain: () => Promise<void> } | null = null;
 
   private constructor(
     config: ResolvedConfig,
@@ -92,7 +95,7 @@ export class VAE {
     resolveWorkers(options.workers);
     const kernel = await kernelModule(options.build ?? 'auto');
     const memory = createMemory(INITIAL_PAGES);
-    const k = instantiate(kernel.module, memory);
+    const k = await instantiate(kernel.module, memory);
     const arena = new Arena(memory, k.heap_base());
     arena.alloc(CONTROL_BYTES); // control block: one status slot per worker, 64 bytes apart
     const regions = allocModel(arena, layout);
@@ -114,6 +117,7 @@ export class VAE {
    * that is not cross-origin isolated) it falls back to this thread and records a warning.
    */
   private async useWorkers(n: number): Promise<void> {
+    if (this.callback) return; // inside a fit callback: keep the pool that fit is using
     if (n > 1 && !sharedMemoryAvailable()) {
       const warning = `SharedArrayBuffer is unavailable (the page is not cross-origin isolated: serve it with COOP/COEP headers); training on one thread instead of ${n} workers`;
       if (!this.warnings.includes(warning)) this.warnings.push(warning);
@@ -144,8 +148,25 @@ export class VAE {
     return { ...this.state };
   }
 
-  /** Runs `fn` after every earlier call on this model has finished, with transient memory freed after. */
+  /**
+   * Runs `fn` after every earlier call on this model has finished, with transient memory freed
+   * after. Called from inside a fit() callback (onBatchEnd, onEpochEnd), it runs at once instead —
+   * after the step in flight has finished, so it sees settled parameters — since queueing behind
+   * the fit that is waiting for the callback would never end.
+   */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.callback) {
+      const callback = this.callback;
+      return (async () => {
+        await callback.drain();
+        const mark = this.arena.mark();
+        try {
+          return await fn();
+        } finally {
+          this.arena.release(mark);
+        }
+      })();
+    }
     const run = async () => {
       if (this.disposed) throw new DisposedError('this VAE was disposed');
       try {
@@ -181,6 +202,7 @@ export class VAE {
    * byte/255). Losses are nats per example. Successive calls continue the optimiser and epochs.
    */
   fit(data: DataInput, options: FitOptions = {}): Promise<History> {
+    if (this.callback) return Promise.reject(new ConfigError('fit() cannot be called from inside a fit() callback'));
     return this.exclusive(async () => {
       const workers = resolveWorkers(options.workers ?? this.defaultWorkers, options.batchSize ?? 128);
       await this.useWorkers(workers);
@@ -189,6 +211,14 @@ export class VAE {
       return fitLoop({
         arena: this.arena, executor: this.executor, seed: this.config.seed, beta: this.config.beta,
         state: this.state, train, validation, warnings: [...this.warnings],
+        inCallback: async (drain, run) => {
+          this.callback = { drain };
+          try {
+            await run();
+          } finally {
+            this.callback = null;
+          }
+        },
       }, options);
     });
   }
@@ -305,6 +335,110 @@ export class VAE {
       for (const t of this.layout.tensors) gradients[t.name] = this.arena.f32(g + 4 * t.offset, t.size).slice();
       return { ...this.report(s.reconstruction, s.kl, ref.rows), gradients };
     });
+  }
+
+  /**
+   * The model as safetensors bytes: every parameter under its PyTorch name and layout, the config
+   * and training progress in the header metadata, and with `optimizer: true` the optimiser state
+   * (`optimizer.m.<name>`, `optimizer.v.<name>`) so that training can resume exactly.
+   */
+  toBytes(options: { optimizer?: boolean } = {}): Uint8Array {
+    if (this.disposed) throw new DisposedError('this VAE was disposed');
+    const entries: [string, NamedTensor][] = [];
+    const region = (base: number, prefix: string) => {
+      for (const t of this.layout.tensors) {
+        entries.push([prefix + t.name, { shape: t.shape, data: this.arena.f32(base + 4 * t.offset, t.size) }]);
+      }
+    };
+    region(this.regions.params, '');
+    if (options.optimizer) {
+      region(this.regions.adamM, 'optimizer.m.');
+      region(this.regions.adamV, 'optimizer.v.');
+    }
+    return encodeSafetensors(entries, {
+      format: 'pt',
+      'wasm_vae.config': JSON.stringify(this.config),
+      'wasm_vae.epoch': String(this.state.epoch),
+      'wasm_vae.step': String(this.state.step),
+      'wasm_vae.optimizer': options.optimizer ? '1' : '0',
+    });
+  }
+
+  /** Builds a model from safetensors bytes written by toBytes()/save(). */
+  static async fromBytes(bytes: Uint8Array, options: CreateOptions & { file?: string } = {}): Promise<VAE> {
+    const file = options.file ?? 'model bytes';
+    const decoded = decodeSafetensors(bytes, file);
+    const text = decoded.metadata['wasm_vae.config'];
+    if (text === undefined) throw new FileFormatError('no wasm_vae.config in the metadata: not a wasm-vae model file', file);
+    let config: VAEConfig;
+    try {
+      config = JSON.parse(text) as VAEConfig;
+    } catch {
+      throw new FileFormatError('wasm_vae.config in the metadata is not valid JSON', file);
+    }
+    const vae = await VAE.create(config, options).catch((err: unknown) => {
+      throw err instanceof WasmVaeError ? new FileFormatError(`invalid config in the metadata: ${err.message}`, file) : err;
+    });
+    try {
+      vae.restore(decoded.tensors, decoded.metadata, file);
+    } catch (err) {
+      await vae.dispose();
+      throw err;
+    }
+    return vae;
+  }
+
+  /** Replaces this model's parameters (and optimiser state, if present) with those of a model file of the same architecture. */
+  loadBytes(bytes: Uint8Array, file = 'model bytes'): void {
+    if (this.disposed) throw new DisposedError('this VAE was disposed');
+    const decoded = decodeSafetensors(bytes, file);
+    const theirs = decoded.metadata['wasm_vae.config'];
+    if (theirs !== undefined && theirs !== JSON.stringify(this.config)) {
+      throw new ModelMismatchError(`${file} holds another architecture: ${theirs}; this model is ${JSON.stringify(this.config)}`);
+    }
+    this.restore(decoded.tensors, decoded.metadata, file);
+  }
+
+  private restore(tensors: Map<string, NamedTensor>, metadata: Record<string, string>, file: string): void {
+    const withOptimizer = metadata['wasm_vae.optimizer'] === '1';
+    const prefixes = withOptimizer ? ['', 'optimizer.m.', 'optimizer.v.'] : [''];
+    const expected = new Set<string>();
+    for (const prefix of prefixes) {
+      for (const t of this.layout.tensors) {
+        const name = prefix + t.name;
+        expected.add(name);
+        const found = tensors.get(name);
+        if (!found) throw new ModelMismatchError(`${file}: missing tensor ${name} [${t.shape.join(', ')}] (a model of another architecture?)`);
+        if (found.shape.join() !== t.shape.join()) {
+          throw new ModelMismatchError(`${file}: tensor ${name} has shape [${found.shape.join(', ')}], this model needs [${t.shape.join(', ')}]`);
+        }
+      }
+    }
+    for (const name of tensors.keys()) {
+      if (!expected.has(name)) throw new ModelMismatchError(`${file}: unexpected tensor ${name} (a model of another architecture?)`);
+    }
+    const regionFor = [this.regions.params, this.regions.adamM, this.regions.adamV];
+    prefixes.forEach((prefix, i) => {
+      for (const t of this.layout.tensors) this.arena.f32(regionFor[i] + 4 * t.offset, t.size).set(tensors.get(prefix + t.name)!.data);
+    });
+    const int = (key: string) => {
+      const v = Number(metadata[key] ?? '0');
+      return Number.isSafeInteger(v) && v >= 0 ? v : 0;
+    };
+    if (withOptimizer) {
+      this.state.epoch = int('wasm_vae.epoch');
+      this.state.step = int('wasm_vae.step');
+    }
+  }
+
+  /** Node: writes the model file atomically (temporary file, then rename). */
+  async save(path: string, options: { optimizer?: boolean } = {}): Promise<void> {
+    await writeFileAtomic(path, this.toBytes(options));
+  }
+
+  /** Node: reads a model file written by save(). */
+  static async load(path: string, options: CreateOptions = {}): Promise<VAE> {
+    return VAE.fromBytes(await readFileBytes(path), { ...options, file: path });
   }
 
   /** Ends the model's workers; the model cannot be used afterwards. */

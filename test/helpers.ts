@@ -15,7 +15,7 @@ export interface Kernels {
 export async function kernels(build: KernelBuild): Promise<Kernels> {
   const { module, relaxedSimd } = await kernelModule(build);
   const memory = createMemory(64);
-  const k = instantiate(module, memory);
+  const k = await instantiate(module, memory);
   const arena = new Arena(memory, k.heap_base());
   return {
     k, arena, relaxed: relaxedSimd,

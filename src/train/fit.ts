@@ -22,6 +22,8 @@ export interface FitInputs {
   train: DataRef;
   validation?: DataRef;
   warnings: string[];
+  /** Runs a user callback; model calls made inside it first await `drain` (the step in flight). */
+  inCallback: (drain: () => Promise<void>, run: () => Promise<void> | void) => Promise<void>;
 }
 
 /** Lets timers, I/O and UI events run between batches without slowing the loop much. */
@@ -79,7 +81,8 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
           reconstruction: sums.reconstruction / n, kl: sums.kl / n,
           samplesPerSecond: n / Math.max(1e-9, (now - lastDone) / 1000),
         };
-        await options.onBatchEnd(log);
+        const pending = inFlight;
+        await inputs.inCallback(async () => { await pending?.result.catch(() => undefined); }, () => options.onBatchEnd!(log));
       }
       lastDone = now;
       if (now - lastYield > 25) { await yieldNow(); lastYield = performance.now(); }
@@ -102,7 +105,7 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
       log.valKl = v.kl / rows;
     }
     history.epochs.push(log);
-    await options.onEpochEnd?.(log);
+    if (options.onEpochEnd) await inputs.inCallback(async () => undefined, () => options.onEpochEnd!(log));
   }
   return history;
 }

@@ -1,0 +1,140 @@
+// End to end in real headless Chromium (Debian's chromium, driven by playwright-core): the demo
+// page trains in the worker pool when cross-origin isolated and falls back to one thread (with a
+// warning) when not; and a Vite app built from the package trains too. Timings are printed,
+// never asserted. Needs /usr/bin/chromium (.ci/run installs it); elsewhere the suite is skipped.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist, VAE } from '../src/index.js';
+import { DATA_DIR } from './helpers.js';
+// @ts-expect-error: a plain .mjs script without types
+import { serveDemo } from '../scripts/serve-demo.mjs';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium for these tests`);
+const ROOT = new URL('..', import.meta.url).pathname;
+const SHOTS = join(ROOT, 'test-results');
+
+interface DemoState {
+  status: string; error: string | null; batchLosses: number[]; samplesPerSecond: number;
+  runtime: { threads: boolean; workers: number; relaxedSimd: boolean; warnings: string[] };
+  longestTaskMs: number; longTasks: number;
+}
+
+let context: BrowserContext;
+
+beforeAll(async () => {
+  if (!available) return;
+  execFileSync(process.execPath, ['scripts/build-browser.mjs'], { cwd: ROOT });
+  mkdirSync(SHOTS, { recursive: true });
+  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chromium-profile-')), {
+    executablePath: CHROMIUM, headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+afterAll(async () => { await context?.close(); });
+
+async function runDemo(isolation: boolean, query: string): Promise<{ state: DemoState; sampleInk: number; warning: string }> {
+  const server = await serveDemo({ isolation, data: DATA_DIR });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.url}examples/browser/?${query}&autostart=1`);
+    await page.waitForFunction(() => ['done', 'error', 'stopped'].includes((window as unknown as { demo?: DemoState }).demo?.status ?? ''), null, { timeout: 180_000 });
+    const state = await page.evaluate(() => (window as unknown as { demo: DemoState }).demo);
+    // How much is drawn on the samples canvas: not blank.
+    const sampleInk = await page.evaluate(() => {
+      const c = document.getElementById('samples') as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let ink = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] > 128) ink++;
+      return ink;
+    });
+    const warning = await page.evaluate(() => { const w = document.getElementById('warning')!; return w.hidden ? '' : w.textContent ?? ''; });
+    await page.screenshot({ path: join(SHOTS, `demo-${isolation ? 'isolated' : 'fallback'}.png`), fullPage: true });
+    return { state, sampleInk, warning };
+  } finally {
+    await page.close();
+    await server.close();
+  }
+}
+
+describe.skipIf(!available)('browser (headless Chromium)', () => {
+  const query = 'epochs=1&rows=12800&latent=2&workers=2&test=1000';
+
+  it('cross-origin isolated: trains in 2 worker threads, the loss falls, samples are drawn', async () => {
+    const { state, sampleInk } = await runDemo(true, query);
+    expect(state.error).toBeNull();
+    expect(state.status).toBe('done');
+    expect(state.runtime.threads).toBe(true);
+    expect(state.runtime.workers).toBe(2);
+    expect(state.batchLosses.at(-1)!).toBeLessThan(state.batchLosses[0] - 100);
+    expect(sampleInk).toBeGreaterThan(100); // bright pixels among 64 sampled digits: not a blank canvas
+    // The same training in Node, for the throughput comparison (printed, not asserted).
+    const mnist = await loadMnist({ dir: DATA_DIR });
+    const vae = await VAE.create({ inputDim: 784, hidden: [400], latentDim: 2, seed: 1 });
+    const h = await vae.fit(mnist.train.bytes.subarray(0, 784 * 12800), { epochs: 1, batchSize: 128, workers: 2 });
+    await vae.dispose();
+    const node = h.epochs[0].samplesPerSecond;
+    console.log(`browser e2e: Chromium ${Math.round(state.samplesPerSecond)} samples/s with 2 workers `
+      + `(relaxed SIMD: ${state.runtime.relaxedSimd}), Node ${Math.round(node)} (relaxed SIMD: ${vae.runtime.relaxedSimd}); `
+      + `Chromium/Node ${(state.samplesPerSecond / node).toFixed(2)}; longest main-thread task during training `
+      + `${state.longestTaskMs} ms (${state.longTasks} tasks over 50 ms)`);
+  });
+
+  it('without COOP/COEP: falls back to one thread, trains, and shows the warning', async () => {
+    const { state, warning } = await runDemo(false, query);
+    expect(state.error).toBeNull();
+    expect(state.status).toBe('done');
+    expect(state.runtime).toMatchObject({ threads: false, workers: 1 });
+    expect(warning).toMatch(/not cross-origin isolated.*one thread/);
+    expect(state.batchLosses.at(-1)!).toBeLessThan(state.batchLosses[0] - 100);
+    console.log(`browser e2e fallback: ${Math.round(state.samplesPerSecond)} samples/s on the main thread; longest task ${state.longestTaskMs} ms`);
+  });
+
+  it('a Vite app that imports the package builds and trains with workers', async () => {
+    const app = mkdtempSync(join(tmpdir(), 'wasm-vae-vite-'));
+    mkdirSync(join(app, 'node_modules'));
+    symlinkSync(ROOT, join(app, 'node_modules', 'wasm-vae'));
+    writeFileSync(join(app, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
+    writeFileSync(join(app, 'main.js'), `import { VAE } from 'wasm-vae';
+const x = new Float32Array(256 * 16).map((_, i) => (i % 7) / 7);
+const vae = await VAE.create({ inputDim: 16, hidden: [12], latentDim: 2 });
+const h = await vae.fit(x, { epochs: 3, batchSize: 32, workers: 2 });
+window.result = { runtime: vae.runtime, first: h.epochs[0].loss, last: h.epochs[2].loss };
+`);
+    const { build } = await import('vite');
+    await build({ root: app, logLevel: 'error', base: './', build: { outDir: join(app, 'dist'), target: 'es2022' } });
+    const { createServer } = await import('node:http');
+    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+    const http = createServer((req, res) => {
+      const file = join(app, 'dist', req.url === '/' ? 'index.html' : req.url!.split('?')[0]);
+      try {
+        const body = readFileSync(file);
+        res.writeHead(200, { 'Content-Type': types[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream',
+          'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }).end(body);
+      } catch { res.writeHead(404).end(); }
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const page = await context.newPage();
+    try {
+      const assets = readdirSync(join(app, 'dist', 'assets'));
+      expect(assets.some((f) => f.endsWith('.wasm'))).toBe(true); // the kernel is emitted as an asset
+      for (const f of assets.filter((name) => name.endsWith('.js'))) {
+        expect(readFileSync(join(app, 'dist', 'assets', f), 'utf8'), f).not.toMatch(/["']node:/); // no Node module in the bundle
+      }
+      await page.goto(`http://127.0.0.1:${(http.address() as { port: number }).port}/`);
+      await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, { timeout: 60_000 });
+      const result = await page.evaluate(() => (window as unknown as { result: { runtime: { workers: number; threads: boolean }; first: number; last: number } }).result);
+      expect(result.runtime).toMatchObject({ threads: true, workers: 2 });
+      expect(result.last).toBeLessThan(result.first);
+    } finally {
+      await page.close();
+      await new Promise<void>((r) => http.close(() => r()));
+    }
+  });
+});
