@@ -1,5 +1,8 @@
 // Browser side of the platform split (package.json "imports" → "#platform").
 import type { Endpoint } from 'comlink';
+import type { SpawnedWorker } from './platform-types.js';
+
+export type { SpawnedWorker };
 export const platformName = 'browser';
 
 export async function loadBytes(url: URL): Promise<Uint8Array> {
@@ -42,13 +45,6 @@ export async function md5Hex(_bytes: Uint8Array): Promise<string> {
 
 export async function downloadTo<T>(_url: string, _dir: string, _name: string, _check: (b: Uint8Array) => Promise<T>): Promise<T> {
   throw new Error('downloading into a cache is only supported in Node');
-}
-
-export interface SpawnedWorker {
-  endpoint: Endpoint;
-  terminate(): Promise<void>;
-  onDeath(listener: (reason: string) => void): void;
-  ref(keep: boolean): void;
 }
 
 /** Starts the module worker; keep the literal new URL(...) form so bundlers find and emit it. */

@@ -5,6 +5,9 @@ import { availableParallelism, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Endpoint } from 'comlink';
+import type { SpawnedWorker } from './platform-types.js';
+
+export type { SpawnedWorker };
 import { gunzipSync } from 'node:zlib';
 
 export const platformName = 'node';
@@ -69,15 +72,6 @@ export async function downloadTo<T>(url: string, dir: string, name: string, chec
   const result = await check(bytes);
   await writeFileAtomic(join(dir, name), bytes);
   return result;
-}
-
-/** A started worker: a Comlink endpoint, a way to end it, and a callback for unexpected exits. */
-export interface SpawnedWorker {
-  endpoint: Endpoint;
-  terminate(): Promise<void>;
-  onDeath(listener: (reason: string) => void): void;
-  /** Keep (true) or stop (false) the worker from holding the process open. */
-  ref(keep: boolean): void;
 }
 
 /** Starts workers/node-entry.js (from dist/src/ this is dist/workers/, as from src/ it is workers/). */

@@ -39,6 +39,28 @@ describe('IDX reader', () => {
   });
 });
 
+describe('IDX fuzz', () => {
+  it('3000 random mutations and truncations of a valid IDX file give only a parse or a FileFormatError', () => {
+    const good = idx([3, 5, 4]);
+    let state = 12345;
+    const next = (n: number) => { state = (Math.imul(state, 1664525) + 1013904223) >>> 0; return state % n; };
+    let rejected = 0;
+    for (let i = 0; i < 3000; i++) {
+      const bytes = good.slice();
+      for (let e = 0; e <= next(3); e++) bytes[next(24)] = next(256); // mostly the header
+      const input = next(10) === 0 ? bytes.subarray(0, next(bytes.length)) : bytes;
+      try {
+        const parsed = parseIdx(input, 'fuzz.idx');
+        expect(parsed.data.length).toBe(parsed.dims.reduce((a, b) => a * b, 1));
+      } catch (err) {
+        expect(err).toBeInstanceOf(FileFormatError);
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(500);
+  });
+});
+
 describe('loadMnist from a directory', () => {
   it('reads the genuine MNIST .gz files', async () => {
     const m = await loadMnist({ dir: DATA_DIR });

@@ -3,3 +3,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+// No test may reach the internet: any download goes to a closed loopback port unless a test
+// names its own local mirror.
+process.env.WASM_VAE_MIRRORS ??= 'http://127.0.0.1:9/';

@@ -41,7 +41,7 @@ export interface LoadMnistOptions {
   cacheDir?: string;
   /** Download missing files into the cache (default true). */
   download?: boolean;
-  /** Base URLs tried in order. */
+  /** Base URLs tried in order (default: $WASM_VAE_MIRRORS, comma-separated, else DEFAULT_MIRRORS). */
   mirrors?: string[];
   /** Called with one line per file fetched. */
   onProgress?: (message: string) => void;
@@ -98,7 +98,9 @@ async function readFile(key: FileKey, options: LoadMnistOptions, cache: string |
       + `(${Object.values(MNIST_FILES).map((f) => f.name).join(', ')}), raw or gzipped`);
   }
   if (options.download === false) throw new DataError(`${name} is not in the cache ${cache} and download is off`);
-  return fromMirrors(key, cache!, options.mirrors ?? DEFAULT_MIRRORS, options.onProgress);
+  const fromEnv = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.WASM_VAE_MIRRORS;
+  const mirrors = options.mirrors ?? (fromEnv ? fromEnv.split(',').filter((m) => m !== '') : DEFAULT_MIRRORS);
+  return fromMirrors(key, cache!, mirrors, options.onProgress);
 }
 
 function progress(options: LoadMnistOptions, message: string): void {

@@ -1,0 +1,74 @@
+// Benchmarks shared by the CLI (wasm-vae bench) and bench/*.mjs: the SIMD ceiling of this CPU,
+// GEMM GFLOP/s per layout at the reference shapes, and training samples/s.
+import { Arena } from './arena.js';
+import { createMemory, instantiate, type KernelBuild, type KernelExports, kernelModule } from './kernels.js';
+
+export interface Ceiling { gflops: number; relaxedSimd: boolean }
+export interface GemmResult { layout: 'nt' | 'nn' | 'tn'; m: number; n: number; k: number; gflops: number; percentOfCeiling: number; what: string }
+
+async function kernels(build: KernelBuild): Promise<{ k: KernelExports; arena: Arena; relaxedSimd: boolean }> {
+  const { module, relaxedSimd } = await kernelModule(build);
+  const memory = createMemory(256);
+  const k = await instantiate(module, memory);
+  return { k, arena: new Arena(memory, k.heap_base()), relaxedSimd };
+}
+
+function bestOf(repeats: number, run: () => void): number {
+  let best = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const t = performance.now();
+    run();
+    best = Math.min(best, performance.now() - t);
+  }
+  return best / 1000;
+}
+
+/** Peak GFLOP/s of one thread: independent f32x4 multiply-add chains in registers. */
+export async function measureCeiling(build: KernelBuild = 'auto'): Promise<Ceiling> {
+  const { k, relaxedSimd } = await kernels(build);
+  const iterations = 2_000_000;
+  k.peak_madd(10_000, 1);
+  const seconds = bestOf(5, () => k.peak_madd(iterations, 1));
+  return { gflops: (12 * 4 * 2 * iterations) / seconds / 1e9, relaxedSimd };
+}
+
+/** The GEMMs of one training step of the reference model (batch 128), plus a few larger shapes. */
+export const REFERENCE_GEMMS: Omit<GemmResult, 'gflops' | 'percentOfCeiling'>[] = [
+  { layout: 'nt', m: 128, n: 400, k: 784, what: 'forward encoder.0' },
+  { layout: 'nt', m: 128, n: 40, k: 400, what: 'forward head' },
+  { layout: 'nt', m: 128, n: 400, k: 20, what: 'forward decoder.0' },
+  { layout: 'nt', m: 128, n: 784, k: 400, what: 'forward decoder.2' },
+  { layout: 'nn', m: 128, n: 400, k: 784, what: 'dX decoder.2' },
+  { layout: 'nn', m: 128, n: 20, k: 400, what: 'dX decoder.0' },
+  { layout: 'nn', m: 128, n: 400, k: 40, what: 'dX head' },
+  { layout: 'tn', m: 784, n: 400, k: 128, what: 'dW decoder.2' },
+  { layout: 'tn', m: 400, n: 784, k: 128, what: 'dW encoder.0' },
+  { layout: 'tn', m: 40, n: 400, k: 128, what: 'dW head' },
+  { layout: 'tn', m: 400, n: 20, k: 128, what: 'dW decoder.0' },
+  { layout: 'nt', m: 512, n: 1024, k: 1024, what: 'larger' },
+  { layout: 'nn', m: 512, n: 1024, k: 1024, what: 'larger' },
+  { layout: 'tn', m: 1024, n: 1024, k: 512, what: 'larger' },
+];
+
+export async function measureGemms(build: KernelBuild = 'auto', ceiling?: number): Promise<GemmResult[]> {
+  const { k, arena } = await kernels(build);
+  const scratch = arena.alloc(k.gemm_scratch_bytes());
+  return REFERENCE_GEMMS.map((g) => {
+    const mark = arena.mark();
+    const a = arena.allocFloats(g.m * g.k), b = arena.allocFloats(g.n * g.k), c = arena.allocFloats(g.m * g.n);
+    k.uniform_fill(a, g.m * g.k, -1, 1, 1, 1, 0);
+    k.uniform_fill(b, g.n * g.k, -1, 1, 1, 2, 0);
+    const run = () => {
+      if (g.layout === 'nt') k.gemm_nt(g.m, g.n, g.k, a, g.k, b, g.k, c, g.n, 0, scratch);
+      else if (g.layout === 'nn') k.gemm_nn(g.m, g.n, g.k, a, g.k, b, g.n, c, g.n, 0, scratch);
+      else k.gemm_tn(g.m, g.n, g.k, a, g.m, b, g.n, c, g.n, 0, scratch);
+    };
+    const flops = 2 * g.m * g.n * g.k;
+    const reps = Math.max(1, Math.round(2e8 / flops));
+    run();
+    const seconds = bestOf(5, () => { for (let r = 0; r < reps; r++) run(); }) / reps;
+    arena.release(mark);
+    const gflops = flops / seconds / 1e9;
+    return { ...g, gflops, percentOfCeiling: ceiling ? (100 * gflops) / ceiling : NaN };
+  });
+}

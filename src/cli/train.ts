@@ -1,0 +1,141 @@
+// wasm-vae train: train on MNIST-format data, checkpoint every epoch, write the model and pictures.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { ACTIVATIONS, type VAEConfig } from '../model/config.js';
+import { writeFileAtomic } from '../platform.node.js';
+import type { EpochLog } from '../train/options.js';
+import { VAE } from '../vae.js';
+import { loadData, logger, num, oneOf, parse, UsageError, workersFlag } from './common.js';
+import { writeAll } from './pictures.js';
+
+export const TRAIN_HELP = `Usage: wasm-vae train [options]
+
+Trains a VAE on MNIST-format IDX data; writes the model, a checkpoint after every epoch, the
+history and pictures into --out.
+
+Options:
+  --data DIR          directory with the four MNIST-format IDX files (.gz or raw; Fashion-MNIST
+                      works too); default: $WASM_VAE_DATA if set, else the download cache
+                      ($WASM_VAE_CACHE or ~/.cache/wasm-vae/mnist), filled from public mirrors
+  --hidden LIST       encoder hidden widths, comma-separated (default 400; decoder mirrors it)
+  --latent N          latent dimensions (default 20)
+  --activation NAME   ${ACTIVATIONS.filter((a) => a !== 'identity').join(' | ')} (default relu)
+  --likelihood NAME   bernoulli | gaussian (default bernoulli)
+  --beta X            weight of the KL term (default 1)
+  --epochs N          total epochs (default 10; with --resume, the total to reach)
+  --batch-size N      (default 128)
+  --lr X              learning rate (default 1e-3)
+  --optimizer NAME    adam | adamw | sgd (default adam)
+  --seed N            (default 1)
+  --workers auto|N    worker threads that split each batch (default auto: one per core)
+  --limit N           train on the first N training images only
+  --out DIR           output directory (default runs/mnist)
+  --resume            continue from DIR/checkpoint.safetensors (same flags); reaches exactly the
+                      parameters of an uninterrupted run
+  --json              one JSON object per epoch on stdout, then a final one
+  --verbose           stack traces on errors
+  -h, --help          this text
+
+Writes: model.safetensors, checkpoint.safetensors (with optimiser state), history.json,
+samples.png (8×8 generated images), reconstructions.png (originals above reconstructions),
+loss.png (train and test curves: loss, reconstruction, KL), latent.png (test set encoded,
+coloured by label: the first two latent dimensions), manifold.png (latent = 2: decoded grid over
+the latent plane).`;
+
+function bar(done: number, total: number, width = 24): string {
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+export async function train(argv: string[]): Promise<void> {
+  const v = parse(argv, {
+    data: { type: 'string' }, hidden: { type: 'string' }, latent: { type: 'string' }, activation: { type: 'string' },
+    likelihood: { type: 'string' }, beta: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
+    lr: { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
+    workers: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' },
+  });
+  if (v.help) { console.log(TRAIN_HELP); return; }
+  const hidden = String(v.hidden ?? '400').split(',').filter((s) => s !== '').map((s) => num(s, 'hidden', 0, { integer: true, min: 1 }));
+  const config: VAEConfig = {
+    inputDim: 0, hidden, latentDim: num(v.latent, 'latent', 20, { integer: true, min: 1 }),
+    activation: oneOf(v.activation, 'activation', ACTIVATIONS, 'relu'),
+    likelihood: oneOf(v.likelihood, 'likelihood', ['bernoulli', 'gaussian'] as const, 'bernoulli'),
+    beta: num(v.beta, 'beta', 1, { min: 0 }), seed: num(v.seed, 'seed', 1, { integer: true, min: 0 }),
+  };
+  const epochs = num(v.epochs, 'epochs', 10, { integer: true, min: 1 });
+  const batchSize = num(v['batch-size'], 'batch-size', 128, { integer: true, min: 1 });
+  const learningRate = num(v.lr, 'lr', 1e-3, { min: Number.MIN_VALUE });
+  const optimizer = oneOf(v.optimizer, 'optimizer', ['adam', 'adamw', 'sgd'] as const, 'adam');
+  const workers = workersFlag(v.workers);
+  const limit = v.limit === undefined ? Infinity : num(v.limit, 'limit', 0, { integer: true, min: 1 });
+  const out = (v.out as string | undefined) ?? join('runs', 'mnist');
+  const json = v.json === true, log = logger(json);
+
+  const mnist = await loadData(v.data, log);
+  config.inputDim = mnist.train.dim;
+  const checkpoint = join(out, 'checkpoint.safetensors');
+  let vae: VAE;
+  let earlier: EpochLog[] = [];
+  if (v.resume) {
+    if (!existsSync(checkpoint)) throw new UsageError(`--resume: no checkpoint at ${checkpoint}`);
+    vae = await VAE.load(checkpoint);
+    const want = JSON.stringify((await VAE.create(config).then(async (m) => { const c = m.config; await m.dispose(); return c; })));
+    if (JSON.stringify(vae.config) !== want) {
+      await vae.dispose();
+      throw new ConfigError(`--resume: ${checkpoint} was trained with ${JSON.stringify(vae.config)}, but the flags give ${want}`);
+    }
+    if (existsSync(join(out, 'history.json'))) {
+      earlier = (JSON.parse(await readFile(join(out, 'history.json'), 'utf8')) as { epochs: EpochLog[] }).epochs.slice(0, vae.progress.epoch);
+    }
+    log(`resuming from ${checkpoint} after epoch ${vae.progress.epoch}\n`);
+  } else {
+    vae = await VAE.create(config);
+  }
+  try {
+    await mkdir(out, { recursive: true });
+    const rows = Math.min(limit, mnist.train.count);
+    const remaining = epochs - vae.progress.epoch;
+    log(`wasm-vae: ${rows} training and ${mnist.test.count} test images of ${mnist.train.rows}×${mnist.train.cols}; `
+      + `${Math.max(0, remaining)} epoch(s) to go\n`);
+    const tty = process.stderr.isTTY === true;
+    const batchLosses: [number, number][] = [];
+    const history = { epochs: [...earlier], aborted: false, warnings: [] as string[] };
+    if (remaining > 0) {
+      const h = await vae.fit(mnist.train.bytes.subarray(0, rows * mnist.train.dim), {
+        epochs: remaining, batchSize, learningRate, optimizer, workers, validation: mnist.test.bytes,
+        onBatchEnd: (b) => {
+          batchLosses.push([b.epoch - 1 + b.batch / b.batches, b.loss]);
+          if (tty && !json && (b.batch % 10 === 0 || b.batch === b.batches)) {
+            log(`\repoch ${b.epoch}/${epochs} ${bar(b.batch, b.batches)} ${b.batch}/${b.batches} loss ${b.loss.toFixed(2)} `
+              + `rec ${b.reconstruction.toFixed(2)} kl ${b.kl.toFixed(2)} ${Math.round(b.samplesPerSecond)} samples/s `);
+          }
+        },
+        onEpochEnd: async (e) => {
+          await writeFileAtomic(checkpoint, vae.toBytes({ optimizer: true }));
+          history.epochs.push(e);
+          await writeFileAtomic(join(out, 'history.json'), JSON.stringify(history, null, 2));
+          if (json) console.log(JSON.stringify({ type: 'epoch', ...e }));
+          else {
+            const rt = vae.runtime;
+            log(`${tty ? '\r' : ''}epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(2)} (rec ${e.reconstruction.toFixed(2)}, kl ${e.kl.toFixed(2)}), `
+              + `test ${e.valLoss!.toFixed(2)} nats, ${e.seconds.toFixed(1)} s, ${Math.round(e.samplesPerSecond)} samples/s `
+              + `(${rt.threads ? `${rt.workers} workers` : '1 thread'}${rt.relaxedSimd ? ', relaxed SIMD' : ''})\n`);
+          }
+        },
+      });
+      history.warnings = h.warnings;
+      for (const w of h.warnings) log(`warning: ${w}\n`);
+    }
+    await vae.save(join(out, 'model.safetensors'));
+    await writeFileAtomic(join(out, 'history.json'), JSON.stringify(history, null, 2));
+    const pictures = await writeAll(vae, mnist.test, out, history.epochs, batchLosses);
+    const final = await vae.evaluate(mnist.test.bytes);
+    if (json) console.log(JSON.stringify({ type: 'final', test: final, out, files: ['model.safetensors', 'history.json', ...pictures], runtime: vae.runtime }));
+    else log(`test loss ${final.loss.toFixed(2)} nats (reconstruction ${final.reconstruction.toFixed(2)}, KL ${final.kl.toFixed(2)}); `
+      + `wrote ${out}/: model.safetensors, history.json, ${pictures.join(', ')}\n`);
+  } finally {
+    await vae.dispose();
+  }
+}
