@@ -211,6 +211,17 @@ for (const build of ['simd', 'relaxed'] as const) {
       }
     });
 
+    it('optimiser moments that decay below 1e-30 become exactly zero (no subnormals)', () => {
+      const n = 9, pp = K.put(new Float32Array(n).fill(0.5)), pg = K.put(new Float32Array(n)); // zero gradients
+      const pm = K.put(new Float32Array(n).fill(1e-28)), pv = K.put(new Float32Array(n).fill(1e-29));
+      for (let t = 1; t <= 40; t++) K.k.adam_step(pp, pg, 0, 1, pm, pv, n, 1e-3, 0.9, 0.999, 1e-8, t, 1, 0, 0);
+      expect(Array.from(K.get(pm, n))).toEqual(new Array(n).fill(0));
+      expect(Array.from(K.get(pv, n))).toEqual(new Array(n).fill(0));
+      const pb = K.put(new Float32Array(n).fill(1e-29));
+      K.k.sgd_step(pp, pg, 0, 1, pb, n, 0.1, 0.5, 0, 1, 0);
+      expect(Array.from(K.get(pb, n))).toEqual(new Array(n).fill(0));
+    });
+
     it('sgd_step with momentum and nesterov matches torch.optim.SGD', () => {
       const next = rng(12);
       for (const nesterov of [0, 1]) {
