@@ -213,12 +213,15 @@ for (const build of ['simd', 'relaxed'] as const) {
 
     it('optimiser moments that decay below 1e-30 become exactly zero (no subnormals)', () => {
       const n = 9, pp = K.put(new Float32Array(n).fill(0.5)), pg = K.put(new Float32Array(n)); // zero gradients
-      const pm = K.put(new Float32Array(n).fill(1e-28)), pv = K.put(new Float32Array(n).fill(1e-29));
-      for (let t = 1; t <= 40; t++) K.k.adam_step(pp, pg, 0, 1, pm, pv, n, 1e-3, 0.9, 0.999, 1e-8, t, 1, 0, 0);
+      // m: 1e-28 · 0.9^t falls under 1e-30 after 44 steps; v starts under it.
+      const pm = K.put(new Float32Array(n).fill(1e-28)), pv = K.put(new Float32Array(n).fill(5e-31));
+      for (let t = 1; t <= 43; t++) K.k.adam_step(pp, pg, 0, 1, pm, pv, n, 1e-3, 0.9, 0.999, 1e-8, t, 1, 0, 0);
+      expect(K.get(pm, n)[0]).toBeGreaterThan(0); // not flushed while still above 1e-30
+      for (let t = 44; t <= 50; t++) K.k.adam_step(pp, pg, 0, 1, pm, pv, n, 1e-3, 0.9, 0.999, 1e-8, t, 1, 0, 0);
       expect(Array.from(K.get(pm, n))).toEqual(new Array(n).fill(0));
       expect(Array.from(K.get(pv, n))).toEqual(new Array(n).fill(0));
-      const pb = K.put(new Float32Array(n).fill(1e-29));
-      K.k.sgd_step(pp, pg, 0, 1, pb, n, 0.1, 0.5, 0, 1, 0);
+      const pb = K.put(new Float32Array(n).fill(1.5e-30));
+      K.k.sgd_step(pp, pg, 0, 1, pb, n, 0.1, 0.5, 0, 1, 0); // 0.5 · 1.5e-30 < 1e-30
       expect(Array.from(K.get(pb, n))).toEqual(new Array(n).fill(0));
     });
 
