@@ -5,3 +5,4 @@ export type { DataInput } from './input.js';
 export * from './errors.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
 export { loadMnist, MNIST_FILES, type MnistData, type MnistSplit, type LoadMnistOptions } from './data/mnist.js';
+export type { ProfileEntry } from './profile.js';

@@ -12,6 +12,7 @@ import { createMemory, INITIAL_PAGES, instantiate, type KernelBuild, type Kernel
 import { resolveConfig, type ResolvedConfig, type VAEConfig } from './model/config.js';
 import { type ParameterLayout, parameterLayout } from './model/layout.js';
 import { allocModel, buildPlan, initialiseParameters, type ModelRegions } from './model/plan.js';
+import { KernelProfile, type ProfileEntry } from './profile.js';
 import { fitLoop, type TrainingState } from './train/fit.js';
 import type { FitOptions, History, WorkerCount } from './train/options.js';
 
@@ -22,6 +23,8 @@ export interface CreateOptions {
   chunkRows?: number;
   /** Default worker count for fit and for large encode/decode/evaluate calls (default 1: this thread). */
   workers?: WorkerCount;
+  /** Time every kernel call made on this thread (see VAE.profile()); for benchmarks. */
+  profile?: boolean;
 }
 
 
@@ -70,6 +73,7 @@ export class VAE {
   private readonly warnings: string[] = [];
   /** Set while fit() awaits a user callback: model calls then run at once (see exclusive()). */
   private callback: { drain: () => Promise<void> } | null = null;
+  private kernelProfile: KernelProfile | undefined;
 
   private constructor(
     config: ResolvedConfig,
@@ -102,7 +106,11 @@ export class VAE {
     const chunkRows = options.chunkRows ?? 256;
     const plan = buildPlan(k, arena, resolved, layout, regions, 1, chunkRows);
     initialiseParameters(k, layout, regions.params, resolved.seed);
-    return new VAE(resolved, layout, k, arena, regions, plan, new InThreadExecutor(k, plan), kernel, options.workers ?? 1, chunkRows);
+    const profile = options.profile ? new KernelProfile() : undefined;
+    const vae = new VAE(resolved, layout, k, arena, regions, plan, new InThreadExecutor(profile ? profile.wrap(k) : k, plan),
+      kernel, options.workers ?? 1, chunkRows);
+    vae.kernelProfile = profile;
+    return vae;
   }
 
   /** What runs the numbers: worker threads or this thread, how many, and which SIMD build. */
@@ -141,6 +149,16 @@ export class VAE {
     if (!(err instanceof WorkerError)) return;
     await this.executor.dispose().catch(() => undefined);
     this.executor = new InThreadExecutor(this.k, this.plan);
+  }
+
+  /**
+   * With CreateOptions.profile: time per kernel (GEMMs by shape) spent on this thread since the
+   * last reset, largest first. Worker threads are not profiled.
+   */
+  profile(reset = false): ProfileEntry[] {
+    const entries = this.kernelProfile?.entries() ?? [];
+    if (reset) this.kernelProfile?.reset();
+    return entries;
   }
 
   /** Epochs and optimiser steps completed over this model's life. */

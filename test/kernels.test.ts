@@ -114,6 +114,20 @@ for (const build of ['simd', 'relaxed'] as const) {
       }
     });
 
+    it('bernoulli_nll on 10,001 elements (vector body and tail) stays within 2e-5 of float64', () => {
+      const next = rng(31), n = 10_001;
+      const l = randomArray(n, next, -30, 30), x = randomArray(n, next, 0, 1);
+      const pl = K.put(l), px = K.put(x), pg = K.arena.allocFloats(n);
+      const total = K.k.bernoulli_nll(pl, px, n, pg);
+      let ref = 0;
+      const g = Array.from(l, (v, i) => {
+        ref += Math.max(v, 0) - v * x[i] + Math.log1p(Math.exp(-Math.abs(v)));
+        return 1 / (1 + Math.exp(-v)) - x[i];
+      });
+      expect(Math.abs(total - ref) / ref).toBeLessThan(2e-5);
+      expect(worstError(K.get(pg, n), g, 2e-7, 2e-6)).toBeLessThanOrEqual(1);
+    });
+
     it('gaussian_nll and gaussian_logvar_grad: sum with its constant, mean gradient, log-variance gradient over a column range', () => {
       const next = rng(4);
       const rows = 5, cols = 17;

@@ -20,6 +20,13 @@ try {
     for (const e of list.getEntries()) { state.longTasks++; state.longestTaskMs = Math.max(state.longestTaskMs, e.duration); }
   }).observe({ type: 'longtask', buffered: false });
 } catch { /* longtask timing not supported */ }
+// And the worst lateness of a 10 ms timer, which also catches blocking shorter than 50 ms.
+let lastTick = performance.now();
+setInterval(() => {
+  const now = performance.now();
+  if (state.status === 'training') state.maxTimerLagMs = Math.max(state.maxTimerLagMs ?? 0, now - lastTick - 10);
+  lastTick = now;
+}, 10);
 
 function drawGrid(canvas, images, count, columns, scale) {
   const ctx = canvas.getContext('2d');
@@ -92,7 +99,7 @@ async function train() {
   $('train').disabled = true; $('stop').disabled = false;
   controller = new AbortController();
   state.status = 'training';
-  state.longestTaskMs = 0; state.longTasks = 0;
+  state.longestTaskMs = 0; state.longTasks = 0; state.maxTimerLagMs = 0;
   const x = mnist.train.bytes.subarray(0, 784 * Math.min(opt.rows, mnist.train.count));
   const started = performance.now();
   let lastDraw = 0;
