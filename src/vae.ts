@@ -13,7 +13,7 @@ import { resolveConfig, type ResolvedConfig, type VAEConfig } from './model/conf
 import { type ParameterLayout, parameterLayout } from './model/layout.js';
 import { allocModel, buildPlan, initialiseParameters, type ModelRegions } from './model/plan.js';
 import { KernelProfile, type ProfileEntry } from './profile.js';
-import { fitLoop, type TrainingState } from './train/fit.js';
+import { fitLoop, type TrainingState, yieldNow } from './train/fit.js';
 import type { FitOptions, History, WorkerCount } from './train/options.js';
 
 export interface CreateOptions {
@@ -224,8 +224,11 @@ export class VAE {
     return this.exclusive(async () => {
       const workers = resolveWorkers(options.workers ?? this.defaultWorkers, options.batchSize ?? 128);
       await this.useWorkers(workers);
+      await yieldNow(); // keep a page responsive: each setup phase is a task of its own
       const train = this.load(data, 'training data');
+      await yieldNow();
       const validation = options.validation === undefined ? undefined : this.load(options.validation, 'validation data');
+      await yieldNow();
       return fitLoop({
         arena: this.arena, executor: this.executor, seed: this.config.seed, beta: this.config.beta,
         state: this.state, train, validation, warnings: [...this.warnings],

@@ -12,38 +12,52 @@ const opt = {
   testRows: Number(q.get('test') ?? 1000), autostart: q.get('autostart') === '1',
 };
 const $ = (id) => document.getElementById(id);
-const state = window.demo = { status: 'loading', batchLosses: [], epochs: [], runtime: null, longestTaskMs: 0, longTasks: 0, error: null };
+const state = window.demo = { status: 'loading', batchLosses: [], epochs: [], runtime: null, longestTaskMs: 0, longTasks: 0, longTaskLog: [], error: null };
 
 // Main-thread responsiveness: the longest task seen while training.
 try {
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) { state.longTasks++; state.longestTaskMs = Math.max(state.longestTaskMs, e.duration); }
+    for (const e of list.getEntries()) {
+      if (state.status !== 'training') continue;
+      state.longTasks++; state.longestTaskMs = Math.max(state.longestTaskMs, e.duration);
+      state.longTaskLog.push({ at: Math.round(e.startTime), ms: Math.round(e.duration), batches: state.batchLosses.length, epochs: state.epochs.length });
+    }
   }).observe({ type: 'longtask', buffered: false });
 } catch { /* longtask timing not supported */ }
 // And the worst lateness of a 10 ms timer, which also catches blocking shorter than 50 ms.
 let lastTick = performance.now();
 setInterval(() => {
   const now = performance.now();
-  if (state.status === 'training') state.maxTimerLagMs = Math.max(state.maxTimerLagMs ?? 0, now - lastTick - 10);
+  if (state.status === 'training') {
+    const lag = now - lastTick - 10;
+    state.maxTimerLagMs = Math.max(state.maxTimerLagMs ?? 0, lag);
+    if (lag > 20) state.lagLog.push({ at: Math.round(now - state.trainStart), lag: Math.round(lag), batches: state.batchLosses.length, epochs: state.epochs.length });
+  }
   lastTick = now;
 }, 10);
 
 function drawGrid(canvas, images, count, columns, scale) {
-  const ctx = canvas.getContext('2d');
-  const size = 28 * scale + 1, rows = Math.ceil(count / columns);
-  canvas.width = columns * size + 1; canvas.height = rows * size + 1;
-  ctx.fillStyle = '#333'; ctx.fillRect(0, 0, canvas.width, canvas.height);
-  const tile = ctx.createImageData(28, 28);
-  const off = new OffscreenCanvas(28, 28), octx = off.getContext('2d');
-  ctx.imageSmoothingEnabled = false;
+  // One ImageData for the whole grid (1 px gaps), filled byte by byte, then drawn scaled once:
+  // a few milliseconds, so the page stays responsive while it refreshes during training.
+  const rows = Math.ceil(count / columns), w = columns * 29 + 1, h = rows * 29 + 1;
+  const image = new ImageData(w, h);
+  image.data.fill(51);
   for (let i = 0; i < count; i++) {
-    for (let p = 0; p < 784; p++) {
-      const v = Math.round(255 * Math.min(1, Math.max(0, images[i * 784 + p])));
-      tile.data.set([v, v, v, 255], 4 * p);
+    const left = 1 + (i % columns) * 29, top = 1 + Math.floor(i / columns) * 29;
+    for (let y = 0; y < 28; y++) {
+      for (let x = 0; x < 28; x++) {
+        const v = Math.round(255 * Math.min(1, Math.max(0, images[i * 784 + y * 28 + x])));
+        const o = 4 * ((top + y) * w + left + x);
+        image.data[o] = v; image.data[o + 1] = v; image.data[o + 2] = v;
+      }
     }
-    octx.putImageData(tile, 0, 0);
-    ctx.drawImage(off, 1 + (i % columns) * size, 1 + Math.floor(i / columns) * size, 28 * scale, 28 * scale);
   }
+  const off = new OffscreenCanvas(w, h);
+  off.getContext('2d').putImageData(image, 0, 0);
+  canvas.width = w * scale; canvas.height = h * scale;
+  const ctx = canvas.getContext('2d');
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(off, 0, 0, w * scale, h * scale);
 }
 
 function drawChart() {
@@ -99,7 +113,8 @@ async function train() {
   $('train').disabled = true; $('stop').disabled = false;
   controller = new AbortController();
   state.status = 'training';
-  state.longestTaskMs = 0; state.longTasks = 0; state.maxTimerLagMs = 0;
+  state.longestTaskMs = 0; state.longTasks = 0; state.maxTimerLagMs = 0; state.longTaskLog = []; state.lagLog = [];
+  state.trainStart = Math.round(performance.now());
   const x = mnist.train.bytes.subarray(0, 784 * Math.min(opt.rows, mnist.train.count));
   const started = performance.now();
   let lastDraw = 0;

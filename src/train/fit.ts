@@ -27,7 +27,7 @@ export interface FitInputs {
 }
 
 /** Lets timers, I/O and UI events run between batches without slowing the loop much. */
-const yieldNow: () => Promise<void> = typeof setImmediate === 'function'
+export const yieldNow: () => Promise<void> = typeof setImmediate === 'function'
   ? () => new Promise((resolve) => setImmediate(resolve))
   : () => new Promise((resolve) => setTimeout(resolve, 0));
 
