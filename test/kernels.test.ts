@@ -97,35 +97,34 @@ for (const build of ['simd', 'relaxed'] as const) {
       }
     });
 
-    it('bernoulli_nll: stable sum and gradient σ(l) − x, even at |l| = 100', () => {
-      const next = rng(3);
-      for (const n of [1, 3, 17, 33]) {
-        const l = randomArray(n, next, -8, 8), x = randomArray(n, next, 0, 1);
-        l[0] = n % 2 ? 100 : -100;
-        const pl = K.put(l), px = K.put(x), pg = K.arena.allocFloats(n);
-        const total = K.k.bernoulli_nll(pl, px, n, pg);
-        let ref = 0;
-        const g = Array.from(l, (v, i) => {
-          ref += Math.max(v, 0) - v * x[i] + Math.log1p(Math.exp(-Math.abs(v)));
-          return 1 / (1 + Math.exp(-v)) - x[i];
-        });
-        expect(Math.abs(total - ref)).toBeLessThan(1e-4 * (1 + Math.abs(ref)));
-        expect(worstError(K.get(pg, n), g, 1e-6, 1e-5)).toBeLessThanOrEqual(1);
-      }
-    });
-
-    it('bernoulli_nll on 10,001 elements (vector body and tail) stays within 2e-5 of float64', () => {
-      const next = rng(31), n = 10_001;
-      const l = randomArray(n, next, -30, 30), x = randomArray(n, next, 0, 1);
-      const pl = K.put(l), px = K.put(x), pg = K.arena.allocFloats(n);
-      const total = K.k.bernoulli_nll(pl, px, n, pg);
+    /** The kernel's sum and gradient next to the float64 reference for logits l and targets x. */
+    const bernoulli = (l: Float32Array, x: Float32Array) => {
+      const n = l.length, pg = K.arena.allocFloats(n);
+      const total = K.k.bernoulli_nll(K.put(l), K.put(x), n, pg);
       let ref = 0;
       const g = Array.from(l, (v, i) => {
         ref += Math.max(v, 0) - v * x[i] + Math.log1p(Math.exp(-Math.abs(v)));
         return 1 / (1 + Math.exp(-v)) - x[i];
       });
-      expect(Math.abs(total - ref) / ref).toBeLessThan(2e-5);
-      expect(worstError(K.get(pg, n), g, 2e-7, 2e-6)).toBeLessThanOrEqual(1);
+      return { total, ref, grad: K.get(pg, n), g };
+    };
+
+    it('bernoulli_nll: stable sum and gradient σ(l) − x, even at |l| = 100', () => {
+      const next = rng(3);
+      for (const n of [1, 3, 17, 33]) {
+        const l = randomArray(n, next, -8, 8), x = randomArray(n, next, 0, 1);
+        l[0] = n % 2 ? 100 : -100;
+        const r = bernoulli(l, x);
+        expect(Math.abs(r.total - r.ref)).toBeLessThan(1e-4 * (1 + Math.abs(r.ref)));
+        expect(worstError(r.grad, r.g, 1e-6, 1e-5)).toBeLessThanOrEqual(1);
+      }
+    });
+
+    it('bernoulli_nll on 10,001 elements (vector body and tail) stays within 2e-5 of float64', () => {
+      const next = rng(31), n = 10_001;
+      const r = bernoulli(randomArray(n, next, -30, 30), randomArray(n, next, 0, 1));
+      expect(Math.abs(r.total - r.ref) / r.ref).toBeLessThan(2e-5);
+      expect(worstError(r.grad, r.g, 2e-7, 2e-6)).toBeLessThanOrEqual(1);
     });
 
     it('gaussian_nll and gaussian_logvar_grad: sum with its constant, mean gradient, log-variance gradient over a column range', () => {
