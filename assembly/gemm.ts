@@ -13,6 +13,8 @@
 export const NR: i32 = 8;
 export const MR: i32 = 4;
 export const KC: i32 = 512;
+/** Rows of A packed at a time (MC × KC floats of scratch). */
+export const MC: i32 = 128;
 
 // a·b + c; the relaxed build fuses it (f32x4.relaxed_madd), the plain build rounds twice.
 // @ts-ignore: decorator
@@ -26,7 +28,31 @@ export const KC: i32 = 512;
 
 /** Bytes of scratch that the gemm kernels need. */
 export function gemm_scratch_bytes(): i32 {
-  return (NR * KC + MR * NR) * 4;
+  return (NR * KC + MR * NR + MC * KC) * 4;
+}
+
+// Packs rows [i0, i0+mc) × k [k0, k0+kc) of op(A) (element (i, k) at a + i·sai + k·sak) into dst
+// as panels of 4 rows: panel p holds [kc][4] (rows past mc are zero).
+function packA(a: usize, sai: usize, sak: usize, i0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
+  for (let p = 0; p < mc; p += MR) {
+    const rows = min(MR, mc - p);
+    for (let r = 0; r < MR; r++) {
+      let out = dst + ((<usize>p * <usize>kc + <usize>r) << 2);
+      if (r < rows) {
+        let src = a + <usize>(i0 + p + r) * sai + <usize>k0 * sak;
+        for (let kk = 0; kk < kc; kk++) {
+          store<f32>(out, load<f32>(src));
+          src += sak;
+          out += MR << 2;
+        }
+      } else {
+        for (let kk = 0; kk < kc; kk++) {
+          store<f32>(out, 0);
+          out += MR << 2;
+        }
+      }
+    }
+  }
 }
 
 // Packs rows [k0, k0+kc) and columns [j0, j0+nc) of a k×n row-major B into dst as [kc][8],
@@ -105,8 +131,50 @@ function packTransposed(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, 
   for (let j = 0; j < nc; j++) store<f32>(c + (<usize>j << 2), load<f32>(tile + (<usize>j << 2)));
 }
 
-// 4×8 tile over kc packed steps. A element (r, kk) is at a + r·sai + kk·sak (bytes).
-function tile4x8(kc: i32, a: usize, sai: usize, sak: usize, bp: usize,
+// 4×8 tile over kc packed steps: A packed as [kc][4] at ap, B as [kc][8] at bp.
+function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
+  const c1 = c + ldcBytes, c2 = c + 2 * ldcBytes, c3 = c + 3 * ldcBytes;
+  let c00 = loadRow(c, nc, beta, tile, false), c01 = loadRow(c, nc, beta, tile, true);
+  let c10 = loadRow(c1, nc, beta, tile, false), c11 = loadRow(c1, nc, beta, tile, true);
+  let c20 = loadRow(c2, nc, beta, tile, false), c21 = loadRow(c2, nc, beta, tile, true);
+  let c30 = loadRow(c3, nc, beta, tile, false), c31 = loadRow(c3, nc, beta, tile, true);
+  for (let kk = 0; kk < kc; kk++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(ap);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(ap, 4);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(ap, 8);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(ap, 12);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    ap += MR << 2;
+    bp += NR << 2;
+  }
+  storeRow(c, c00, c01, nc, tile);
+  storeRow(c1, c10, c11, nc, tile);
+  storeRow(c2, c20, c21, nc, tile);
+  storeRow(c3, c30, c31, nc, tile);
+}
+
+// 1×8 tile for the rows left over when m is not a multiple of 4. It accumulates each element in
+// the same single chain over k as tile4x8, so a row's result never depends on its position.
+function tile1x8(kc: i32, ap: usize, bp: usize, c: usize, nc: i32, beta: f32, tile: usize): void {
+  let lo = loadRow(c, nc, beta, tile, false), hi = loadRow(c, nc, beta, tile, true);
+  for (let kk = 0; kk < kc; kk++) {
+    const x = v128.load32_splat(ap);
+    lo = madd(x, v128.load(bp), lo);
+    hi = madd(x, v128.load(bp, 16), hi);
+    ap += MR << 2;
+    bp += NR << 2;
+  }
+  storeRow(c, lo, hi, nc, tile);
+}
+
+// The same tile reading A in place: element (r, kk) at a + r·sai + kk·sak (bytes). Used when B is
+// so narrow (n ≤ 24: at most three panels) that packing A would cost more than it saves.
+function tile4x8Strided(kc: i32, a: usize, sai: usize, sak: usize, bp: usize,
                  c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
   const c1 = c + ldcBytes, c2 = c + 2 * ldcBytes, c3 = c + 3 * ldcBytes;
   let c00 = loadRow(c, nc, beta, tile, false), c01 = loadRow(c, nc, beta, tile, true);
@@ -135,9 +203,8 @@ function tile4x8(kc: i32, a: usize, sai: usize, sak: usize, bp: usize,
   storeRow(c3, c30, c31, nc, tile);
 }
 
-// 1×8 tile for the rows left over when m is not a multiple of 4. It accumulates each element in
-// the same single chain over k as tile4x8, so a row's result never depends on its position.
-function tile1x8(kc: i32, a: usize, sak: usize, bp: usize, c: usize, nc: i32, beta: f32, tile: usize): void {
+// 1×8 tile reading A in place (see tile4x8Strided).
+function tile1x8Strided(kc: i32, a: usize, sak: usize, bp: usize, c: usize, nc: i32, beta: f32, tile: usize): void {
   let lo = loadRow(c, nc, beta, tile, false), hi = loadRow(c, nc, beta, tile, true);
   for (let kk = 0; kk < kc; kk++) {
     const x = v128.load32_splat(a);
@@ -159,7 +226,9 @@ function scaleMatrix(m: i32, n: i32, c: usize, ldc: i32, beta: f32): void {
   }
 }
 
-// Shared driver: op(A) element (i, k) at a + i·sai + k·sak bytes; B packed per panel.
+// Shared driver: op(A) element (i, k) at a + i·sai + k·sak bytes. For each block of KC of k and
+// MC rows, A is packed once into 4-row panels; then each 8-column panel of B is packed and swept
+// by 4×8 tiles. Every element of C is one summation chain over k in order (see loadRow).
 function gemm(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize,
               b: usize, ldb: i32, bTransposed: bool,
               c: usize, ldc: i32, beta: f32, scratch: usize): void {
@@ -167,23 +236,41 @@ function gemm(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize,
   if (k <= 0) { scaleMatrix(m, n, c, ldc, beta); return; }
   const panel = scratch;
   const tile = scratch + (<usize>(NR * KC) << 2);
+  const apack = tile + (<usize>(MR * NR) << 2);
   const ldcBytes = <usize>ldc << 2;
-  const m4 = m & ~3;
-  for (let j0 = 0; j0 < n; j0 += NR) {
-    const nc = min(NR, n - j0);
-    for (let k0 = 0; k0 < k; k0 += KC) {
-      const kc = min(KC, k - k0);
-      if (bTransposed) packTransposed(b, ldb, k0, kc, j0, nc, panel);
-      else packRowMajor(b, ldb, k0, kc, j0, nc, panel);
-      const bt: f32 = k0 == 0 ? beta : 1;
-      const aBlock = a + <usize>k0 * sak;
-      const cCol = c + (<usize>j0 << 2);
-      let i = 0;
-      for (; i < m4; i += MR) {
-        tile4x8(kc, aBlock + <usize>i * sai, sai, sak, panel, cCol + <usize>i * ldcBytes, ldcBytes, nc, bt, tile);
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    const bt: f32 = k0 == 0 ? beta : 1;
+    if (n <= 3 * NR) { // narrow B: sweep A in place
+      for (let j0 = 0; j0 < n; j0 += NR) {
+        const nc = min(NR, n - j0);
+        if (bTransposed) packTransposed(b, ldb, k0, kc, j0, nc, panel);
+        else packRowMajor(b, ldb, k0, kc, j0, nc, panel);
+        const aBlock = a + <usize>k0 * sak, cCol = c + (<usize>j0 << 2);
+        const m4 = m & ~3;
+        let i = 0;
+        for (; i < m4; i += MR) tile4x8Strided(kc, aBlock + <usize>i * sai, sai, sak, panel, cCol + <usize>i * ldcBytes, ldcBytes, nc, bt, tile);
+        for (; i < m; i++) tile1x8Strided(kc, aBlock + <usize>i * sai, sak, panel, cCol + <usize>i * ldcBytes, nc, bt, tile);
       }
-      for (; i < m; i++) {
-        tile1x8(kc, aBlock + <usize>i * sai, sak, panel, cCol + <usize>i * ldcBytes, nc, bt, tile);
+      continue;
+    }
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const mc = min(MC, m - i0);
+      packA(a, sai, sak, i0, mc, k0, kc, apack);
+      const m4 = mc & ~3;
+      for (let j0 = 0; j0 < n; j0 += NR) {
+        const nc = min(NR, n - j0);
+        if (bTransposed) packTransposed(b, ldb, k0, kc, j0, nc, panel);
+        else packRowMajor(b, ldb, k0, kc, j0, nc, panel);
+        const cCol = c + (<usize>j0 << 2) + <usize>i0 * ldcBytes;
+        let i = 0;
+        for (; i < m4; i += MR) {
+          tile4x8(kc, apack + ((<usize>i * <usize>kc) << 2), panel, cCol + <usize>i * ldcBytes, ldcBytes, nc, bt, tile);
+        }
+        for (; i < mc; i++) {
+          // Row i sits in panel m4 at lane i − m4.
+          tile1x8(kc, apack + ((<usize>m4 * <usize>kc + <usize>(i - m4)) << 2), panel, cCol + <usize>i * ldcBytes, nc, bt, tile);
+        }
       }
     }
   }
