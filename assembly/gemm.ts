@@ -79,21 +79,35 @@ function packRowMajor(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, ds
 }
 
 // Packs the same panel of op(B) = Bᵀ where B is n×k row-major: dst[kk][c] = B[j0+c][k0+kk].
+// Full panels go 4 rows × 4 k at a time through a 4×4 transpose in registers.
 function packTransposed(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  const rowBytes = <usize>ldb << 2;
+  let kk = 0;
+  if (nc == NR) {
+    const k4 = kc & ~3;
+    for (; kk < k4; kk += 4) {
+      for (let g = 0; g < 2; g++) { // columns 4g .. 4g+3 of the panel = rows j0+4g .. of B
+        const src = b + <usize>(j0 + 4 * g) * rowBytes + ((<usize>(k0 + kk)) << 2);
+        const r0 = v128.load(src), r1 = v128.load(src + rowBytes);
+        const r2 = v128.load(src + 2 * rowBytes), r3 = v128.load(src + 3 * rowBytes);
+        const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+        const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+        const out = dst + ((<usize>kk * NR + <usize>(4 * g)) << 2);
+        v128.store(out, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+        v128.store(out, i32x4.shuffle(t0, t1, 2, 3, 6, 7), NR * 4);
+        v128.store(out, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 2 * NR * 4);
+        v128.store(out, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 3 * NR * 4);
+      }
+    }
+  }
+  // The remaining k (and partial panels) one element at a time, zero-padding columns nc..7.
   for (let c = 0; c < NR; c++) {
-    let out = dst + (<usize>c << 2);
-    if (c < nc) {
-      let src = b + ((<usize>(j0 + c) * <usize>ldb + <usize>k0) << 2);
-      for (let kk = 0; kk < kc; kk++) {
-        store<f32>(out, load<f32>(src));
-        src += 4;
-        out += NR << 2;
-      }
-    } else {
-      for (let kk = 0; kk < kc; kk++) {
-        store<f32>(out, 0);
-        out += NR << 2;
-      }
+    let out = dst + ((<usize>kk * NR + <usize>c) << 2);
+    let src = b + <usize>(j0 + c) * rowBytes + ((<usize>(k0 + kk)) << 2);
+    for (let k = kk; k < kc; k++) {
+      store<f32>(out, c < nc ? load<f32>(src) : 0);
+      src += 4;
+      out += NR << 2;
     }
   }
 }
