@@ -4,22 +4,6 @@
 //   AdamW: p ← p·(1 − lr·λ) first, and no λp in g.
 //   SGD:   g ← s·g + λp;  b ← μb + g;  p ← p − lr·(nesterov ? g + μb : b)
 // s is the gradient scale (1/batch times any clipping factor), applied in the same pass.
-// g is the sum of `count` gradient regions `stride` bytes apart (the workers' regions, added in
-// worker order), so the reduction costs no extra pass over memory.
-
-// @ts-ignore: decorator
-@inline function gradSum4(g: usize, stride: usize, count: i32, off: usize): v128 {
-  let acc = v128.load(g + off);
-  for (let w = 1; w < count; w++) acc = f32x4.add(acc, v128.load(g + <usize>w * stride + off));
-  return acc;
-}
-
-// @ts-ignore: decorator
-@inline function gradSum1(g: usize, stride: usize, count: i32, off: usize): f32 {
-  let acc = load<f32>(g + off);
-  for (let w = 1; w < count; w++) acc += load<f32>(g + <usize>w * stride + off);
-  return acc;
-}
 
 // Moments below this are set to zero. WebAssembly has no flush-to-zero mode, and a moment that
 // decays geometrically (β₁ = 0.9 per step for a parameter whose gradient is exactly zero, such as
@@ -38,7 +22,7 @@ const TINY: f32 = 1e-30;
   return Mathf.abs(x) >= TINY ? x : 0;
 }
 
-export function adam_step(p: usize, g: usize, gStride: usize, gCount: i32, m: usize, v: usize, n: i32,
+export function adam_step(p: usize, g: usize, m: usize, v: usize, n: i32,
                           lr: f32, beta1: f32, beta2: f32, eps: f32, step: i32,
                           gradScale: f32, weightDecay: f32, decoupled: i32): void {
   const bc1 = 1 - Math.pow(<f64>beta1, <f64>step);
@@ -54,7 +38,7 @@ export function adam_step(p: usize, g: usize, gStride: usize, gCount: i32, m: us
   for (; i + 4 <= n; i += 4) {
     const off = <usize>i << 2;
     let pv = v128.load(p + off);
-    const gv = f32x4.add(f32x4.mul(gradSum4(g, gStride, gCount, off), vs), f32x4.mul(coupled, pv));
+    const gv = f32x4.add(f32x4.mul(v128.load(g + off), vs), f32x4.mul(coupled, pv));
     const mv = flush4(f32x4.add(f32x4.mul(vb1, v128.load(m + off)), f32x4.mul(vb1c, gv)));
     const vv = flush4(f32x4.add(f32x4.mul(vb2, v128.load(v + off)), f32x4.mul(vb2c, f32x4.mul(gv, gv))));
     const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), invSqrtBc2), veps);
@@ -68,7 +52,7 @@ export function adam_step(p: usize, g: usize, gStride: usize, gCount: i32, m: us
   for (; i < n; i++) {
     const off = <usize>i << 2;
     let pv = load<f32>(p + off);
-    const gv = gradSum1(g, gStride, gCount, off) * gradScale + cw * pv;
+    const gv = load<f32>(g + off) * gradScale + cw * pv;
     const mv = flush1(beta1 * load<f32>(m + off) + (1 - beta1) * gv);
     const vv = flush1(beta2 * load<f32>(v + off) + (1 - beta2) * (gv * gv)); // same association as the SIMD body
     pv = pv * sh - ss * (mv / (Mathf.sqrt(vv) * ib + eps));
@@ -78,12 +62,12 @@ export function adam_step(p: usize, g: usize, gStride: usize, gCount: i32, m: us
   }
 }
 
-export function sgd_step(p: usize, g: usize, gStride: usize, gCount: i32, buf: usize, n: i32, lr: f32, momentum: f32,
+export function sgd_step(p: usize, g: usize, buf: usize, n: i32, lr: f32, momentum: f32,
                          weightDecay: f32, gradScale: f32, nesterov: i32): void {
   for (let i = 0; i < n; i++) {
     const off = <usize>i << 2;
     const pv = load<f32>(p + off);
-    const gv = gradSum1(g, gStride, gCount, off) * gradScale + weightDecay * pv;
+    const gv = load<f32>(g + off) * gradScale + weightDecay * pv;
     let u = gv;
     if (momentum != 0) {
       const b = flush1(momentum * load<f32>(buf + off) + gv);

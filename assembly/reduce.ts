@@ -25,23 +25,6 @@ export function col_sums(dst: usize, src: usize, rows: i32, cols: i32, ld: i32, 
   }
 }
 
-/** dst[i] = Σ_{w<count} src[w·strideBytes + i], summed in worker order, for i < n. */
-export function reduce_sum(dst: usize, src: usize, strideBytes: usize, count: i32, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const off = <usize>i << 2;
-    let acc = v128.load(src + off);
-    for (let w = 1; w < count; w++) acc = f32x4.add(acc, v128.load(src + <usize>w * strideBytes + off));
-    v128.store(dst + off, acc);
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    let acc = load<f32>(src + off);
-    for (let w = 1; w < count; w++) acc += load<f32>(src + <usize>w * strideBytes + off);
-    store<f32>(dst + off, acc);
-  }
-}
-
 /** Σ x² over n elements (for gradient-norm clipping). */
 export function sum_squares(x: usize, n: i32): f64 {
   let acc = f32x4.splat(0);

@@ -30,10 +30,6 @@ export class Arena {
     this.top = mark;
   }
 
-  get used(): number {
-    return this.top;
-  }
-
   f32(offset: number, length: number): Float32Array {
     return new Float32Array(this.memory.buffer, offset, length);
   }

@@ -39,7 +39,6 @@ export interface Plan {
   layers: DenseLayer[];
   encoderLayers: number;
   outputLogVar: number;
-  paramFloats: number;
   params: number;
   grads: number;
   adamM: number;
@@ -239,9 +238,9 @@ export class Engine {
     this.forOwned(owner, (from, n) => {
       const p = plan.params + 4 * from, g = plan.grads + 4 * from, m = plan.adamM + 4 * from;
       if (opt.kind === 'sgd') {
-        k.sgd_step(p, g, 0, 1, m, n, opt.learningRate, opt.momentum, opt.weightDecay, gradScale, opt.nesterov ? 1 : 0);
+        k.sgd_step(p, g, m, n, opt.learningRate, opt.momentum, opt.weightDecay, gradScale, opt.nesterov ? 1 : 0);
       } else {
-        k.adam_step(p, g, 0, 1, m, plan.adamV + 4 * from, n, opt.learningRate, opt.beta1, opt.beta2, opt.epsilon, step,
+        k.adam_step(p, g, m, plan.adamV + 4 * from, n, opt.learningRate, opt.beta1, opt.beta2, opt.epsilon, step,
           gradScale, opt.weightDecay, opt.kind === 'adamw' ? 1 : 0);
       }
     });

@@ -21,11 +21,10 @@ export interface KernelExports {
   sigmoid(input: Ptr, out: Ptr, n: number): void;
   normal_rows(dst: Ptr, rows: number, cols: number, idx: Ptr, rowOffset: number, seed: number, stream: number): void;
   uniform_fill(dst: Ptr, n: number, lo: number, hi: number, seed: number, stream: number, offset: number): void;
-  adam_step(p: Ptr, g: Ptr, gStride: number, gCount: number, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number,
+  adam_step(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number,
     step: number, gradScale: number, weightDecay: number, decoupled: number): void;
-  sgd_step(p: Ptr, g: Ptr, gStride: number, gCount: number, buf: Ptr, n: number, lr: number, momentum: number, weightDecay: number, gradScale: number, nesterov: number): void;
+  sgd_step(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, weightDecay: number, gradScale: number, nesterov: number): void;
   col_sums(dst: Ptr, src: Ptr, rows: number, cols: number, ld: number, beta: number): void;
-  reduce_sum(dst: Ptr, src: Ptr, strideBytes: number, count: number, n: number): void;
   sum_squares(x: Ptr, n: number): number;
   scale(x: Ptr, n: number, s: number): void;
   fill(x: Ptr, n: number, value: number): void;

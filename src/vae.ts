@@ -86,6 +86,8 @@ export class VAE {
     private readonly kernel: KernelModule,
     private readonly defaultWorkers: WorkerCount,
     private readonly chunkRows: number,
+    /** Byte offset of the control block the worker pool synchronises on. */
+    private readonly control: number,
   ) {
     this.config = config;
     this.layout = layout;
@@ -101,14 +103,14 @@ export class VAE {
     const memory = createMemory(INITIAL_PAGES);
     const k = await instantiate(kernel.module, memory);
     const arena = new Arena(memory, k.heap_base());
-    arena.alloc(CONTROL_BYTES); // control block: one status slot per worker, 64 bytes apart
+    const control = arena.alloc(CONTROL_BYTES); // barrier, abort flag, per-worker status slots
     const regions = allocModel(arena, layout);
     const chunkRows = options.chunkRows ?? 256;
     const plan = buildPlan(k, arena, resolved, layout, regions, 1, chunkRows);
     initialiseParameters(k, layout, regions.params, resolved.seed);
     const profile = options.profile ? new KernelProfile() : undefined;
     const vae = new VAE(resolved, layout, k, arena, regions, plan, new InThreadExecutor(profile ? profile.wrap(k) : k, plan),
-      kernel, options.workers ?? 1, chunkRows);
+      kernel, options.workers ?? 1, chunkRows, control);
     vae.kernelProfile = profile;
     return vae;
   }
@@ -137,11 +139,7 @@ export class VAE {
     if (n === 1) return;
     const plan = buildPlan(this.k, this.arena, this.config, this.layout, this.regions, n, this.chunkRows);
     this.modelMark = this.arena.mark();
-    this.executor = await WorkerPool.start(this.kernel.module, this.arena.memory, plan, this.controlBase(), new Engine(this.k, plan, 0));
-  }
-
-  private controlBase(): number {
-    return Math.ceil(this.k.heap_base() / 64) * 64;
+    this.executor = await WorkerPool.start(this.kernel.module, this.arena.memory, plan, this.control, new Engine(this.k, plan, 0));
   }
 
   /** After a worker failure: end the broken pool; the next call starts a fresh one. */

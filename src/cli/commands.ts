@@ -25,15 +25,11 @@ reference model's shapes, and training samples/s of the reference model (784-400
 export async function evaluate(argv: string[]): Promise<void> {
   const v = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, workers: { type: 'string' } });
   if (v.help) { console.log(EVAL_HELP); return; }
-  required(v.model, 'model');
   const json = v.json === true;
-  const vae = await loadModel(v.model);
+  const vae = await VAE.load(required(v.model, 'model'), { workers: workersFlag(v.workers) });
   try {
     const mnist = await loadData(v.data, logger(json));
-    const vaeWorkers = workersFlag(v.workers);
-    const pooled = vaeWorkers === 1 ? vae : await VAE.fromBytes(vae.toBytes(), { workers: vaeWorkers });
-    const r = await pooled.evaluate(mnist.test.bytes);
-    if (pooled !== vae) await pooled.dispose();
+    const r = await vae.evaluate(mnist.test.bytes);
     if (json) console.log(JSON.stringify({ ...r, examples: mnist.test.count }));
     else console.log(`test loss ${r.loss.toFixed(2)} nats per example (reconstruction ${r.reconstruction.toFixed(2)}, KL ${r.kl.toFixed(2)}), ${mnist.test.count} examples`);
   } finally {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { ACTIVATIONS, type VAEConfig } from '../model/config.js';
+import { ACTIVATIONS, resolveConfig, type VAEConfig } from '../model/config.js';
 import { writeFileAtomic } from '../platform.node.js';
 import type { EpochLog } from '../train/options.js';
 import { VAE } from '../vae.js';
@@ -81,7 +81,7 @@ export async function train(argv: string[]): Promise<void> {
   if (v.resume) {
     if (!existsSync(checkpoint)) throw new UsageError(`--resume: no checkpoint at ${checkpoint}`);
     vae = await VAE.load(checkpoint);
-    const want = JSON.stringify((await VAE.create(config).then(async (m) => { const c = m.config; await m.dispose(); return c; })));
+    const want = JSON.stringify(resolveConfig(config));
     if (JSON.stringify(vae.config) !== want) {
       await vae.dispose();
       throw new ConfigError(`--resume: ${checkpoint} was trained with ${JSON.stringify(vae.config)}, but the flags give ${want}`);

@@ -59,7 +59,6 @@ export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig
     layers: layout.layers,
     encoderLayers: layout.encoderLayers,
     outputLogVar: layout.outputLogVar,
-    paramFloats: layout.floats,
     params: model.params,
     grads: model.grads,
     adamM: model.adamM,
