@@ -32,24 +32,39 @@ export function gemm_scratch_bytes(): i32 {
 }
 
 // Packs rows [i0, i0+mc) × k [k0, k0+kc) of op(A) (element (i, k) at a + i·sai + k·sak) into dst
-// as panels of 4 rows: panel p holds [kc][4] (rows past mc are zero).
+// as panels of 4 rows: panel p holds [kc][4] (rows past mc are zero). Full panels are copied a
+// vector at a time: when a row is contiguous in k (sak = 4), 4 rows × 4 k go through a 4×4
+// register transpose; when a column is (sai = 4), the 4 rows at one k are one load.
 function packA(a: usize, sai: usize, sak: usize, i0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
   for (let p = 0; p < mc; p += MR) {
     const rows = min(MR, mc - p);
+    const panel = dst + ((<usize>p * <usize>kc) << 2);
+    const src = a + <usize>(i0 + p) * sai + <usize>k0 * sak;
+    let kk = 0;
+    if (rows == MR && sak == 4) {
+      const k4 = kc & ~3;
+      for (; kk < k4; kk += 4) {
+        const s = src + (<usize>kk << 2);
+        const r0 = v128.load(s), r1 = v128.load(s + sai), r2 = v128.load(s + 2 * sai), r3 = v128.load(s + 3 * sai);
+        const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+        const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+        const out = panel + (<usize>kk << 4);
+        v128.store(out, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+        v128.store(out, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(out, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(out, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+      }
+    } else if (rows == MR && sai == 4) {
+      for (; kk < kc; kk++) v128.store(panel + (<usize>kk << 4), v128.load(src + <usize>kk * sak));
+    }
+    // What is left (k past the last group of 4, partial panels, other strides) one element at a time.
     for (let r = 0; r < MR; r++) {
-      let out = dst + ((<usize>p * <usize>kc + <usize>r) << 2);
-      if (r < rows) {
-        let src = a + <usize>(i0 + p + r) * sai + <usize>k0 * sak;
-        for (let kk = 0; kk < kc; kk++) {
-          store<f32>(out, load<f32>(src));
-          src += sak;
-          out += MR << 2;
-        }
-      } else {
-        for (let kk = 0; kk < kc; kk++) {
-          store<f32>(out, 0);
-          out += MR << 2;
-        }
+      let out = panel + ((<usize>kk * MR + <usize>r) << 2);
+      let from = src + <usize>r * sai + <usize>kk * sak;
+      for (let k = kk; k < kc; k++) {
+        store<f32>(out, r < rows ? load<f32>(from) : 0);
+        from += sak;
+        out += MR << 2;
       }
     }
   }
@@ -146,7 +161,7 @@ function packTransposed(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, 
 }
 
 // 4×8 tile over kc packed steps: A packed as [kc][4] at ap, B as [kc][8] at bp.
-function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
+export function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
   const c1 = c + ldcBytes, c2 = c + 2 * ldcBytes, c3 = c + 3 * ldcBytes;
   let c00 = loadRow(c, nc, beta, tile, false), c01 = loadRow(c, nc, beta, tile, true);
   let c10 = loadRow(c1, nc, beta, tile, false), c11 = loadRow(c1, nc, beta, tile, true);
@@ -172,6 +187,88 @@ function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, nc: i
   storeRow(c3, c30, c31, nc, tile);
 }
 
+// The 4×8 tile of the transposed problem (see gemmT): its rows are 4 columns of C and its 8
+// columns are 8 rows of C (the first nc), so C is read and written through 4×4 transposes.
+// `c` is C's element (row j0, column i).
+function tile4x8T(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
+  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+  if (beta == 0) {
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = f32x4.splat(0);
+  } else {
+    // Rows j0..j0+7 of C (4 floats each) into the tile, zeros past nc; then transpose in halves.
+    for (let j = 0; j < NR; j++) {
+      v128.store(tile + (<usize>j << 4), j < nc ? v128.load(c + <usize>j * ldcBytes) : f32x4.splat(0));
+    }
+    const sc = f32x4.splat(beta);
+    let r0 = v128.load(tile), r1 = v128.load(tile, 16), r2 = v128.load(tile, 32), r3 = v128.load(tile, 48);
+    let t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+    let t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+    c00 = i32x4.shuffle(t0, t1, 0, 1, 4, 5); c10 = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
+    c20 = i32x4.shuffle(t2, t3, 0, 1, 4, 5); c30 = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
+    r0 = v128.load(tile, 64); r1 = v128.load(tile, 80); r2 = v128.load(tile, 96); r3 = v128.load(tile, 112);
+    t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+    t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7); t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+    c01 = i32x4.shuffle(t0, t1, 0, 1, 4, 5); c11 = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
+    c21 = i32x4.shuffle(t2, t3, 0, 1, 4, 5); c31 = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
+    if (beta != 1) {
+      c00 = f32x4.mul(c00, sc); c10 = f32x4.mul(c10, sc); c20 = f32x4.mul(c20, sc); c30 = f32x4.mul(c30, sc);
+      c01 = f32x4.mul(c01, sc); c11 = f32x4.mul(c11, sc); c21 = f32x4.mul(c21, sc); c31 = f32x4.mul(c31, sc);
+    }
+  }
+  for (let kk = 0; kk < kc; kk++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(ap);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(ap, 4);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(ap, 8);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(ap, 12);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    ap += MR << 2;
+    bp += NR << 2;
+  }
+  // Back to rows of C: transpose each half and store the first nc rows.
+  let t0 = i32x4.shuffle(c00, c10, 0, 4, 1, 5), t1 = i32x4.shuffle(c20, c30, 0, 4, 1, 5);
+  let t2 = i32x4.shuffle(c00, c10, 2, 6, 3, 7), t3 = i32x4.shuffle(c20, c30, 2, 6, 3, 7);
+  const full = nc == NR;
+  const out0 = i32x4.shuffle(t0, t1, 0, 1, 4, 5), out1 = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
+  const out2 = i32x4.shuffle(t2, t3, 0, 1, 4, 5), out3 = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
+  t0 = i32x4.shuffle(c01, c11, 0, 4, 1, 5); t1 = i32x4.shuffle(c21, c31, 0, 4, 1, 5);
+  t2 = i32x4.shuffle(c01, c11, 2, 6, 3, 7); t3 = i32x4.shuffle(c21, c31, 2, 6, 3, 7);
+  const out4 = i32x4.shuffle(t0, t1, 0, 1, 4, 5), out5 = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
+  const out6 = i32x4.shuffle(t2, t3, 0, 1, 4, 5), out7 = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
+  if (full) {
+    v128.store(c, out0); v128.store(c + ldcBytes, out1); v128.store(c + 2 * ldcBytes, out2); v128.store(c + 3 * ldcBytes, out3);
+    v128.store(c + 4 * ldcBytes, out4); v128.store(c + 5 * ldcBytes, out5);
+    v128.store(c + 6 * ldcBytes, out6); v128.store(c + 7 * ldcBytes, out7);
+    return;
+  }
+  v128.store(tile, out0); v128.store(tile, out1, 16); v128.store(tile, out2, 32); v128.store(tile, out3, 48);
+  v128.store(tile, out4, 64); v128.store(tile, out5, 80); v128.store(tile, out6, 96); v128.store(tile, out7, 112);
+  for (let j = 0; j < nc; j++) v128.store(c + <usize>j * ldcBytes, v128.load(tile + (<usize>j << 4)));
+}
+
+// 1×8 tile of the transposed problem for its last rows (columns of C): element j of the tile is
+// C's element (row j0 + j, column i), one summation chain over k as everywhere else.
+function tile1x8T(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
+  for (let j = 0; j < NR; j++) {
+    store<f32>(tile + (<usize>j << 2), beta != 0 && j < nc ? beta * load<f32>(c + <usize>j * ldcBytes) : 0);
+  }
+  let lo = v128.load(tile), hi = v128.load(tile, 16);
+  for (let kk = 0; kk < kc; kk++) {
+    const x = v128.load32_splat(ap);
+    lo = madd(x, v128.load(bp), lo);
+    hi = madd(x, v128.load(bp, 16), hi);
+    ap += MR << 2;
+    bp += NR << 2;
+  }
+  v128.store(tile, lo);
+  v128.store(tile, hi, 16);
+  for (let j = 0; j < nc; j++) store<f32>(c + <usize>j * ldcBytes, load<f32>(tile + (<usize>j << 2)));
+}
+
 // 1×8 tile for the rows left over when m is not a multiple of 4. It accumulates each element in
 // the same single chain over k as tile4x8, so a row's result never depends on its position.
 function tile1x8(kc: i32, ap: usize, bp: usize, c: usize, nc: i32, beta: f32, tile: usize): void {
@@ -181,50 +278,6 @@ function tile1x8(kc: i32, ap: usize, bp: usize, c: usize, nc: i32, beta: f32, ti
     lo = madd(x, v128.load(bp), lo);
     hi = madd(x, v128.load(bp, 16), hi);
     ap += MR << 2;
-    bp += NR << 2;
-  }
-  storeRow(c, lo, hi, nc, tile);
-}
-
-// The same tile reading A in place: element (r, kk) at a + r·sai + kk·sak (bytes). Used when B is
-// so narrow (n ≤ 24: at most three panels) that packing A would cost more than it saves.
-function tile4x8Strided(kc: i32, a: usize, sai: usize, sak: usize, bp: usize,
-                 c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
-  const c1 = c + ldcBytes, c2 = c + 2 * ldcBytes, c3 = c + 3 * ldcBytes;
-  let c00 = loadRow(c, nc, beta, tile, false), c01 = loadRow(c, nc, beta, tile, true);
-  let c10 = loadRow(c1, nc, beta, tile, false), c11 = loadRow(c1, nc, beta, tile, true);
-  let c20 = loadRow(c2, nc, beta, tile, false), c21 = loadRow(c2, nc, beta, tile, true);
-  let c30 = loadRow(c3, nc, beta, tile, false), c31 = loadRow(c3, nc, beta, tile, true);
-  let a0 = a;
-  const a1off = sai, a2off = sai * 2, a3off = sai * 3;
-  for (let kk = 0; kk < kc; kk++) {
-    const b0 = v128.load(bp);
-    const b1 = v128.load(bp, 16);
-    let x = v128.load32_splat(a0);
-    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
-    x = v128.load32_splat(a0 + a1off);
-    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
-    x = v128.load32_splat(a0 + a2off);
-    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
-    x = v128.load32_splat(a0 + a3off);
-    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
-    a0 += sak;
-    bp += NR << 2;
-  }
-  storeRow(c, c00, c01, nc, tile);
-  storeRow(c1, c10, c11, nc, tile);
-  storeRow(c2, c20, c21, nc, tile);
-  storeRow(c3, c30, c31, nc, tile);
-}
-
-// 1×8 tile reading A in place (see tile4x8Strided).
-function tile1x8Strided(kc: i32, a: usize, sak: usize, bp: usize, c: usize, nc: i32, beta: f32, tile: usize): void {
-  let lo = loadRow(c, nc, beta, tile, false), hi = loadRow(c, nc, beta, tile, true);
-  for (let kk = 0; kk < kc; kk++) {
-    const x = v128.load32_splat(a);
-    lo = madd(x, v128.load(bp), lo);
-    hi = madd(x, v128.load(bp, 16), hi);
-    a += sak;
     bp += NR << 2;
   }
   storeRow(c, lo, hi, nc, tile);
@@ -240,70 +293,80 @@ function scaleMatrix(m: i32, n: i32, c: usize, ldc: i32, beta: f32): void {
   }
 }
 
-// Shared driver: op(A) element (i, k) at a + i·sai + k·sak bytes. For each block of KC of k and
-// MC rows, A is packed once into 4-row panels; then each 8-column panel of B is packed and swept
-// by 4×8 tiles. Every element of C is one summation chain over k in order (see loadRow).
-function gemm(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize,
-              b: usize, ldb: i32, bTransposed: bool,
-              c: usize, ldc: i32, beta: f32, scratch: usize): void {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) { scaleMatrix(m, n, c, ldc, beta); return; }
+// Packs the 8-column panel [j0, j0+nc) × k [k0, k0+kc) of op(B), whose element (k, j) is at
+// b + k·sbk + j·sbj bytes (one of the strides is 4), into dst as [kc][8].
+// @ts-ignore: decorator
+@inline function packB(b: usize, sbk: usize, sbj: usize, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  if (sbj == 4) packRowMajor(b, <i32>(sbk >> 2), k0, kc, j0, nc, dst);
+  else packTransposed(b, <i32>(sbj >> 2), k0, kc, j0, nc, dst);
+}
+
+// Shared driver: op(A) element (i, k) at a + i·sai + k·sak bytes, op(B) element (k, j) at
+// b + k·sbk + j·sbj. For each block of KC of k and MC rows, A is packed once into 4-row panels;
+// then each 8-column panel of B is packed and swept by 4×8 tiles. With transC the tiles are
+// stored transposed: C's element (i, j) is at c + j·ldc + i (in floats). Every element of C is
+// one summation chain over k in order (see loadRow), whichever way the problem is laid out.
+function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usize, sbk: usize, sbj: usize,
+               c: usize, ldc: i32, transC: bool, beta: f32, scratch: usize): void {
   const panel = scratch;
   const tile = scratch + (<usize>(NR * KC) << 2);
   const apack = tile + (<usize>(MR * NR) << 2);
   const ldcBytes = <usize>ldc << 2;
+  // Byte steps in C for one row (i) and one column (j) of the problem.
+  const ci: usize = transC ? 4 : ldcBytes, cj: usize = transC ? ldcBytes : 4;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
     const bt: f32 = k0 == 0 ? beta : 1;
-    if (n <= 3 * NR) { // narrow B: sweep A in place
-      for (let j0 = 0; j0 < n; j0 += NR) {
-        const nc = min(NR, n - j0);
-        if (bTransposed) packTransposed(b, ldb, k0, kc, j0, nc, panel);
-        else packRowMajor(b, ldb, k0, kc, j0, nc, panel);
-        const aBlock = a + <usize>k0 * sak, cCol = c + (<usize>j0 << 2);
-        const m4 = m & ~3;
-        let i = 0;
-        for (; i < m4; i += MR) tile4x8Strided(kc, aBlock + <usize>i * sai, sai, sak, panel, cCol + <usize>i * ldcBytes, ldcBytes, nc, bt, tile);
-        for (; i < m; i++) tile1x8Strided(kc, aBlock + <usize>i * sai, sak, panel, cCol + <usize>i * ldcBytes, nc, bt, tile);
-      }
-      continue;
-    }
     for (let i0 = 0; i0 < m; i0 += MC) {
       const mc = min(MC, m - i0);
       packA(a, sai, sak, i0, mc, k0, kc, apack);
       const m4 = mc & ~3;
       for (let j0 = 0; j0 < n; j0 += NR) {
         const nc = min(NR, n - j0);
-        if (bTransposed) packTransposed(b, ldb, k0, kc, j0, nc, panel);
-        else packRowMajor(b, ldb, k0, kc, j0, nc, panel);
-        const cCol = c + (<usize>j0 << 2) + <usize>i0 * ldcBytes;
+        packB(b, sbk, sbj, k0, kc, j0, nc, panel);
+        const cBlock = c + <usize>j0 * cj + <usize>i0 * ci;
         let i = 0;
         for (; i < m4; i += MR) {
-          tile4x8(kc, apack + ((<usize>i * <usize>kc) << 2), panel, cCol + <usize>i * ldcBytes, ldcBytes, nc, bt, tile);
+          const ap = apack + ((<usize>i * <usize>kc) << 2), cp = cBlock + <usize>i * ci;
+          if (transC) tile4x8T(kc, ap, panel, cp, ldcBytes, nc, bt, tile);
+          else tile4x8(kc, ap, panel, cp, ldcBytes, nc, bt, tile);
         }
         for (; i < mc; i++) {
           // Row i sits in panel m4 at lane i − m4.
-          tile1x8(kc, apack + ((<usize>m4 * <usize>kc + <usize>(i - m4)) << 2), panel, cCol + <usize>i * ldcBytes, nc, bt, tile);
+          const ap = apack + ((<usize>m4 * <usize>kc + <usize>(i - m4)) << 2), cp = cBlock + <usize>i * ci;
+          if (transC) tile1x8T(kc, ap, panel, cp, ldcBytes, nc, bt, tile);
+          else tile1x8(kc, ap, panel, cp, nc, bt, tile);
         }
       }
     }
   }
 }
 
+// C = beta·C + op(A)·op(B). When B is narrow (n ≤ 24, at most three 8-column panels, the last
+// maybe part-empty) and A has more rows, the problem is run transposed, Cᵀ = op(B)ᵀ·op(A)ᵀ, so
+// that the wide side fills the 8-column panels; each element is still the same chain over k.
+function gemm(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usize, sbk: usize, sbj: usize,
+              c: usize, ldc: i32, beta: f32, scratch: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) { scaleMatrix(m, n, c, ldc, beta); return; }
+  if (n <= 3 * NR && m > n) drive(n, m, k, b, sbj, sbk, a, sak, sai, c, ldc, true, beta, scratch);
+  else drive(m, n, k, a, sai, sak, b, sbk, sbj, c, ldc, false, beta, scratch);
+}
+
 /** C[m×n] = beta·C + A·Bᵀ, with A [m×k] and B [n×k] row-major. */
 export function gemm_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
                         c: usize, ldc: i32, beta: f32, scratch: usize): void {
-  gemm(m, n, k, a, <usize>lda << 2, 4, b, ldb, true, c, ldc, beta, scratch);
+  gemm(m, n, k, a, <usize>lda << 2, 4, b, 4, <usize>ldb << 2, c, ldc, beta, scratch);
 }
 
 /** C[m×n] = beta·C + A·B, with A [m×k] and B [k×n] row-major. */
 export function gemm_nn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
                         c: usize, ldc: i32, beta: f32, scratch: usize): void {
-  gemm(m, n, k, a, <usize>lda << 2, 4, b, ldb, false, c, ldc, beta, scratch);
+  gemm(m, n, k, a, <usize>lda << 2, 4, b, <usize>ldb << 2, 4, c, ldc, beta, scratch);
 }
 
 /** C[m×n] = beta·C + Aᵀ·B, with A [k×m] and B [k×n] row-major. */
 export function gemm_tn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
                         c: usize, ldc: i32, beta: f32, scratch: usize): void {
-  gemm(m, n, k, a, 4, <usize>lda << 2, b, ldb, false, c, ldc, beta, scratch);
+  gemm(m, n, k, a, 4, <usize>lda << 2, b, <usize>ldb << 2, 4, c, ldc, beta, scratch);
 }

@@ -15,4 +15,4 @@ export function heap_base(): usize {
 export function relaxed_simd(): i32 {
   return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
 }
-export { peak_madd } from './bench';
+export { peak_madd, peak_tile } from './bench';

@@ -32,6 +32,7 @@ export interface KernelExports {
   gather_u8(dst: Ptr, src: Ptr, idx: Ptr, start: number, rows: number, cols: number, s: number): void;
   first_invalid(x: Ptr, n: number, lo: number, hi: number): number;
   peak_madd(iterations: number, seed: number): number;
+  peak_tile(iterations: number, scratch: number): number;
 }
 
 /** Memory limits the module was built with (asconfig.json): 64 KiB pages. */

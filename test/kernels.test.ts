@@ -68,6 +68,21 @@ for (const build of ['simd', 'relaxed'] as const) {
       }
     });
 
+    it('gemm run transposed for a narrow B (n <= 24) gives each element bit for bit as the direct path', () => {
+      // C = A·Bᵀ with n = 20 is computed as (B·Aᵀ)ᵀ inside the kernel; B·Aᵀ with 37 columns is not.
+      const next = rng(31);
+      const m = 37, n = 20, k = 45;
+      const a = randomArray(m * k, next), b = randomArray(n * k, next), c0 = randomArray(m * n, next);
+      const pa = K.put(a), pb = K.put(b), scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
+      for (const beta of [0, 1, 0.5]) {
+        const narrow = K.put(c0), wide = K.put(Float32Array.from({ length: m * n }, (_, t) => c0[(t % m) * n + Math.floor(t / m)]));
+        K.k.gemm_nt(m, n, k, pa, k, pb, k, narrow, n, beta, scratch);
+        K.k.gemm_nt(n, m, k, pb, k, pa, k, wide, m, beta, scratch);
+        const w = K.get(wide, m * n), transposed = Array.from({ length: m * n }, (_, t) => w[(t % n) * m + Math.floor(t / n)]);
+        expect(Array.from(K.get(narrow, m * n)), `beta ${beta}`).toEqual(transposed);
+      }
+    });
+
     it('gemm with k = 0 scales C by beta', () => {
       const pc = K.put([1, 2, 3, 4, 5, 6]);
       K.k.gemm_nn(2, 3, 0, 0, 1, 0, 3, pc, 3, 0.5, K.arena.alloc(K.k.gemm_scratch_bytes()));
