@@ -71,6 +71,13 @@ export interface LossSums {
   kl: number;
 }
 
+/** An optimiser step to apply: Adam's t, the settings, and the gradient scale (1/batch · clip factor). */
+export interface Update {
+  step: number;
+  opt: OptimizerSettings;
+  gradScale: number;
+}
+
 /** Rows of one pass held by one workspace: the weight-gradient phase reads shards in order. */
 export interface Shard {
   workspace: number;
@@ -183,32 +190,41 @@ export class Engine {
   /**
    * Phase 2: gradients of the parameters `owner` owns, over the shards in order (each a
    * workspace filled by phase 1): dW[o0:o1] = Σ_shards dY[:, o0:o1]ᵀ·X, db = column sums.
-   * accumulate adds to the gradients of an earlier pass of the same step.
+   * accumulate adds to the gradients of an earlier pass of the same step. With `update`, each
+   * layer's owned parameters are stepped by the optimiser as soon as their gradients are complete
+   * (while those are still in cache): only for the last pass of a step without clipping.
    */
-  weightGradients(owner: number, shards: Shard[], accumulate: boolean): void {
+  weightGradients(owner: number, shards: Shard[], accumulate: boolean, update?: Update): void {
     const { k, plan } = this;
     const own = plan.ownership[owner];
     const pack = this.ws.pack;
-    let first = !accumulate;
-    for (const shard of shards) {
-      if (shard.rows === 0) continue;
-      const ws = plan.workspaces[shard.workspace];
-      const beta = first ? 0 : 1;
-      plan.layers.forEach((L, i) => {
-        const [o0, o1] = own.units[i];
-        if (o1 <= o0) return;
-        k.gemm_tn(o1 - o0, L.inDim, shard.rows, ws.dY[i] + 4 * o0, L.outDim, this.layerInput(ws, i), L.inDim,
-          this.grad(L.weight + o0 * L.inDim), L.inDim, beta, pack);
-        k.col_sums(this.grad(L.bias + o0), ws.dY[i] + 4 * o0, shard.rows, o1 - o0, L.outDim, beta);
-      });
-      const [c0, c1] = own.logVar;
-      if (c1 > c0) {
-        k.gaussian_logvar_grad(ws.acts[plan.layers.length - 1], ws.x, this.param(plan.outputLogVar), shard.rows, plan.inputDim,
-          c0, c1, this.grad(plan.outputLogVar), beta);
+    const live = shards.filter((shard) => shard.rows > 0);
+    const rows = (fn: (ws: Workspace, rows: number, beta: number) => void) =>
+      live.forEach((shard, n) => fn(plan.workspaces[shard.workspace], shard.rows, n === 0 && !accumulate ? 0 : 1));
+    plan.layers.forEach((L, i) => {
+      const [o0, o1] = own.units[i];
+      if (o1 <= o0) return;
+      if (live.length === 0 && !accumulate) {
+        k.fill(this.grad(L.weight + o0 * L.inDim), (o1 - o0) * L.inDim, 0);
+        k.fill(this.grad(L.bias + o0), o1 - o0, 0);
       }
-      first = false;
+      rows((ws, n, beta) => {
+        k.gemm_tn(o1 - o0, L.inDim, n, ws.dY[i] + 4 * o0, L.outDim, this.layerInput(ws, i), L.inDim,
+          this.grad(L.weight + o0 * L.inDim), L.inDim, beta, pack);
+        k.col_sums(this.grad(L.bias + o0), ws.dY[i] + 4 * o0, n, o1 - o0, L.outDim, beta);
+      });
+      if (update) {
+        this.step(L.weight + o0 * L.inDim, (o1 - o0) * L.inDim, update);
+        this.step(L.bias + o0, o1 - o0, update);
+      }
+    });
+    const [c0, c1] = own.logVar;
+    if (c1 > c0) {
+      if (live.length === 0 && !accumulate) k.fill(this.grad(plan.outputLogVar + c0), c1 - c0, 0);
+      rows((ws, n, beta) => k.gaussian_logvar_grad(ws.acts[plan.layers.length - 1], ws.x, this.param(plan.outputLogVar), n,
+        plan.inputDim, c0, c1, this.grad(plan.outputLogVar), beta));
+      if (update) this.step(plan.outputLogVar + c0, c1 - c0, update);
     }
-    if (first) this.forOwned(owner, (from, n) => k.fill(this.grad(from), n, 0)); // no rows at all
   }
 
   /** Calls fn(floatOffset, count) for each contiguous parameter range `owner` owns. */
@@ -234,16 +250,19 @@ export class Engine {
 
   /** Applies the optimiser to the parameters `owner` owns, with gradient scale (1/batch · clip factor). */
   applyOptimizer(owner: number, step: number, opt: OptimizerSettings, gradScale: number): void {
+    this.forOwned(owner, (from, n) => this.step(from, n, { step, opt, gradScale }));
+  }
+
+  /** One optimiser step on parameters [from, from + n) (float offsets). */
+  private step(from: number, n: number, { step, opt, gradScale }: Update): void {
     const { k, plan } = this;
-    this.forOwned(owner, (from, n) => {
-      const p = plan.params + 4 * from, g = plan.grads + 4 * from, m = plan.adamM + 4 * from;
-      if (opt.kind === 'sgd') {
-        k.sgd_step(p, g, m, n, opt.learningRate, opt.momentum, opt.weightDecay, gradScale, opt.nesterov ? 1 : 0);
-      } else {
-        k.adam_step(p, g, m, plan.adamV + 4 * from, n, opt.learningRate, opt.beta1, opt.beta2, opt.epsilon, step,
-          gradScale, opt.weightDecay, opt.kind === 'adamw' ? 1 : 0);
-      }
-    });
+    const p = plan.params + 4 * from, g = plan.grads + 4 * from, m = plan.adamM + 4 * from;
+    if (opt.kind === 'sgd') {
+      k.sgd_step(p, g, m, n, opt.learningRate, opt.momentum, opt.weightDecay, gradScale, opt.nesterov ? 1 : 0);
+    } else {
+      k.adam_step(p, g, m, plan.adamV + 4 * from, n, opt.learningRate, opt.beta1, opt.beta2, opt.epsilon, step,
+        gradScale, opt.weightDecay, opt.kind === 'adamw' ? 1 : 0);
+    }
   }
 
   /** Loss sums (one z sample per row, keyed by (seed, stream, start + r)) for rows [start, start+rows). */

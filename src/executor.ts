@@ -1,6 +1,6 @@
 // Runs training steps and batched inference. The in-thread executor calls the engine directly;
 // the worker pool (workers/pool.ts) implements the same interface over shared memory.
-import { type DataRef, Engine, type LossSums, type OptimizerSettings, type Plan, stepPasses } from './engine.js';
+import { type DataRef, Engine, type LossSums, type OptimizerSettings, type Plan, stepPasses, type Update } from './engine.js';
 import { gradientScale } from './gradient-scale.js';
 import type { KernelExports } from './kernels.js';
 
@@ -10,11 +10,43 @@ export interface StepSettings {
   clipNorm: number;
 }
 
+/** The steps of one epoch: step b trains on order[b·batchSize ..] and is optimiser step stepBase + b + 1. */
+export interface EpochSpec {
+  data: DataRef;
+  /** Byte offset of the epoch's order (i32 dataset indices, `rows` of them). */
+  order: number;
+  rows: number;
+  batchSize: number;
+  stream: number;
+  stepBase: number;
+  settings: StepSettings;
+}
+
+/**
+ * Steps of an epoch run from step `from` on. The caller releases steps (a worker pool starts a
+ * released step as soon as the previous one is done, with no message in between) and reads each
+ * step's loss sums in order.
+ */
+export interface StepRun {
+  /** Steps below this may have started. */
+  readonly released: number;
+  /** After finish(): no further step starts in this run. */
+  readonly finished: boolean;
+  /** Lets steps below `count` start (never lowers it). */
+  release(count: number): void;
+  /** Loss sums of step b once it is complete; rejects with the run's failure (a WorkerError). */
+  result(b: number): Promise<LossSums>;
+  /** Lets no further step start; resolves when every released step is complete. */
+  finish(): Promise<void>;
+}
+
 export interface Executor {
   readonly workers: number;
   readonly threads: boolean;
-  /** Forward+backward on batch rows whose indices are at idxPtr, then the optimiser step. */
-  trainStep(data: DataRef, idxPtr: number, batch: number, stream: number, step: number, s: StepSettings): Promise<LossSums>;
+  /** How many steps a run should have released beyond the one whose result is being read. */
+  readonly ahead: number;
+  /** Starts running the epoch's steps from step `from` (none starts before it is released). */
+  startRun(spec: EpochSpec, from: number): StepRun;
   evaluate(data: DataRef, seed: number, stream: number): Promise<LossSums>;
   encode(data: DataRef, out: number): Promise<void>;
   decode(z: number, rows: number, out: number, noiseSeed?: number): Promise<void>;
@@ -30,27 +62,48 @@ export function addSums(a: LossSums, b: LossSums): LossSums {
 export class InThreadExecutor implements Executor {
   readonly workers = 1;
   readonly threads = false;
+  readonly ahead = 1;
   readonly engine: Engine;
 
   constructor(k: KernelExports, private readonly plan: Plan) {
     this.engine = new Engine(k, plan, 0);
   }
 
-  /** Gradient of the batch's summed loss into the gradient region; returns the loss sums. */
-  gradients(data: DataRef, idxPtr: number, batch: number, stream: number): LossSums {
+  /**
+   * Gradient of the batch's summed loss into the gradient region; returns the loss sums. With
+   * `update`, the last pass also steps each layer's parameters as soon as its gradients are done.
+   */
+  gradients(data: DataRef, idxPtr: number, batch: number, stream: number, update?: Update): LossSums {
     let sums: LossSums = { reconstruction: 0, kl: 0 };
-    stepPasses(batch, 1, this.plan.workspaces[0].rows).forEach(([shard], pass) => {
+    const passes = stepPasses(batch, 1, this.plan.workspaces[0].rows);
+    passes.forEach(([shard], pass) => {
       sums = addSums(sums, this.engine.forwardBackward(data, idxPtr + 4 * shard.start, shard.rows, stream));
-      this.engine.weightGradients(0, [{ workspace: 0, rows: shard.rows }], pass > 0);
+      this.engine.weightGradients(0, [{ workspace: 0, rows: shard.rows }], pass > 0, pass + 1 === passes.length ? update : undefined);
     });
     return sums;
   }
 
-  async trainStep(data: DataRef, idxPtr: number, batch: number, stream: number, step: number, s: StepSettings): Promise<LossSums> {
+  /** One optimiser step on the batch rows whose indices are at idxPtr. */
+  trainStep(data: DataRef, idxPtr: number, batch: number, stream: number, step: number, s: StepSettings): LossSums {
+    if (s.clipNorm === 0) return this.gradients(data, idxPtr, batch, stream, { step, opt: s.optimizer, gradScale: gradientScale(batch, 0, 0) });
     const sums = this.gradients(data, idxPtr, batch, stream);
-    const sq = s.clipNorm > 0 ? this.engine.ownedSumSquares(0) : 0;
-    this.engine.applyOptimizer(0, step, s.optimizer, gradientScale(batch, sq, s.clipNorm));
+    this.engine.applyOptimizer(0, step, s.optimizer, gradientScale(batch, this.engine.ownedSumSquares(0), s.clipNorm));
     return sums;
+  }
+
+  /** In this thread a step runs when its result is asked for: there is nothing to overlap. */
+  startRun(spec: EpochSpec, from: number): StepRun {
+    const run = { released: from, finished: false };
+    return {
+      get released() { return run.released; },
+      get finished() { return run.finished; },
+      release: (count) => { run.released = Math.max(run.released, count); },
+      result: async (b) => {
+        const start = b * spec.batchSize, batch = Math.min(spec.batchSize, spec.rows - start);
+        return this.trainStep(spec.data, spec.order + 4 * start, batch, spec.stream, spec.stepBase + b + 1, spec.settings);
+      },
+      finish: async () => { run.finished = true; },
+    };
   }
 
   async evaluate(data: DataRef, seed: number, stream: number): Promise<LossSums> {

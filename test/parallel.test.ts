@@ -124,6 +124,30 @@ describe('worker pool', () => {
     });
   }
 
+  it('a worker that dies after the backward pass, while the other updates, has its slice finished on the main thread', async () => {
+    // Each layer is updated as soon as its gradients are done, so worker 0 updates its slice
+    // while worker 1 is gone; the main thread computes and applies worker 1's slice from the
+    // shared backward pass: the model holds exactly the parameters after the failed step.
+    const rows = images.subarray(0, 784 * 30 * 12), faultStep = 7;
+    const reference = await VAE.create(config);
+    const stop = new AbortController();
+    await reference.fit(rows, { epochs: 1, batchSize: 30, signal: stop.signal,
+      onBatchEnd: (log) => { if (log.batch === faultStep) stop.abort(); } });
+    expect(reference.progress.step).toBe(faultStep);
+    const vae = await VAE.create(config, { workers: 2 });
+    await vae.evaluate(images.subarray(0, 784 * 1024)); // starts the pool, changes nothing
+    const pool = (vae as unknown as { executor: WorkerPool }).executor;
+    await pool.injectFault(1, { step: faultStep, kind: 'exit', phase: 'update' });
+    const err = await vae.fit(rows, { epochs: 1, batchSize: 30, workers: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkerError);
+    expect(String(err)).toMatch(new RegExp(`worker 1 .*step ${faultStep}.*completed on the main thread`));
+    expect(vae.progress.step).toBe(faultStep);
+    const want = reference.getParameters(), got = vae.getParameters();
+    for (const name of Object.keys(want)) expect(Buffer.from(got[name].buffer).equals(Buffer.from(want[name].buffer)), name).toBe(true);
+    await reference.dispose();
+    await vae.dispose();
+  });
+
   it('invalid worker counts are rejected before any worker starts', async () => {
     const vae = await VAE.create(config);
     for (const workers of [0, -1, 1.5, 'many', 65]) {

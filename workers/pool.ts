@@ -4,13 +4,13 @@
 // there. Comlink carries the commands; tensors never travel by message.
 import { releaseProxy, type Remote, wrap } from 'comlink';
 import { spawnWorker, type SpawnedWorker } from '#platform';
-import { type DataRef, type Engine, type LossSums, type Plan, splitRange } from '../src/engine.js';
+import { type DataRef, type Engine, type LossSums, type Plan, splitRange, stepPasses } from '../src/engine.js';
 import { WorkerError } from '../src/errors.js';
-import type { Executor, StepSettings } from '../src/executor.js';
+import type { EpochSpec, Executor, StepRun, StepSettings } from '../src/executor.js';
 import { gradientScale } from '../src/gradient-scale.js';
 import { addSums } from '../src/executor.js';
 import {
-  CONTROL, type FaultInjection, SLICE_DONE, SLICE_GRADS_READY, SLICE_UPDATING, STATUS_STEP, type WorkerApi,
+  AHEAD, CONTROL, type FaultInjection, SLICE_DONE, SLICE_GRADS_READY, SLICE_UPDATING, SLICE_WORKING, STATUS_STEP, type WorkerApi,
 } from './protocol.js';
 
 interface Member {
@@ -22,6 +22,7 @@ interface Member {
 
 export class WorkerPool implements Executor {
   readonly threads = true;
+  readonly ahead = AHEAD;
   private broken: WorkerError | null = null;
   /** Calls in flight: workers keep the process alive only while this is above zero. */
   private active = 0;
@@ -79,7 +80,8 @@ export class WorkerPool implements Executor {
    * writing when this returns or throws); the first failure (throw or death) is rethrown as a
    * WorkerError naming the worker and the step, and the pool is then unusable.
    */
-  private async all<T>(what: string, step: number | undefined, fn: (api: Remote<WorkerApi>, w: number) => Promise<T>): Promise<T[]> {
+  private async all<T>(what: string, step: number | undefined | (() => number),
+                       fn: (api: Remote<WorkerApi>, w: number) => Promise<T>): Promise<T[]> {
     if (this.broken) throw this.broken;
     if (this.active++ === 0) this.members.forEach((m) => m.spawned.ref(true));
     try {
@@ -95,7 +97,8 @@ export class WorkerPool implements Executor {
       if (failed >= 0) {
         const err = (settled[failed] as PromiseRejectedResult).reason as unknown;
         const detail = err instanceof WorkerError ? err.message : `worker ${failed} threw: ${(err as Error)?.message ?? String(err)}`;
-        this.broken = new WorkerError(`${detail} (${what}${step === undefined ? '' : `, step ${step}`})`, failed, step);
+        const at = typeof step === 'function' ? step() : step;
+        this.broken = new WorkerError(`${detail} (${what}${at === undefined ? '' : `, step ${at}`})`, failed, at);
         throw this.broken;
       }
       return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
@@ -107,6 +110,7 @@ export class WorkerPool implements Executor {
   private abortBarrier(): void {
     Atomics.store(this.int32(CONTROL.abort), 0, 1);
     Atomics.notify(this.int32(CONTROL.generation), 0);
+    Atomics.notify(this.int32(CONTROL.released), 0);
   }
 
   private rowBounds(rows: number): number[] {
@@ -117,24 +121,89 @@ export class WorkerPool implements Executor {
     return new Int32Array(this.memory.buffer, this.control + offset, 1);
   }
 
-  async trainStep(data: DataRef, idxPtr: number, batch: number, stream: number, step: number, s: StepSettings): Promise<LossSums> {
-    try {
-      const parts = await this.all('training step', step, (api) => api.step({
-        data, idx: idxPtr, batch, stream, step, optimizer: s.optimizer, clipNorm: s.clipNorm,
-      }));
-      return parts.reduce(addSums);
-    } catch (err) {
-      if (err instanceof WorkerError) this.finishStep(step, batch, s, err);
+  /**
+   * Every worker runs the epoch's steps from `from` back to back: each starts a step once it is
+   * released (a slot in the control block) and the previous one is done, so no message passes
+   * between steps. Step results are read from the control block when `completed` passes them.
+   */
+  startRun(spec: EpochSpec, from: number): StepRun {
+    const released = this.int32(CONTROL.released), end = this.int32(CONTROL.end), completed = this.int32(CONTROL.completed);
+    const wake = this.int32(CONTROL.wake);
+    const batches = Math.ceil(spec.rows / spec.batchSize);
+    Atomics.store(released, 0, from);
+    Atomics.store(completed, 0, from);
+    Atomics.store(end, 0, batches);
+    Atomics.store(wake, 0, from + 1);
+    // The step that failed: the first one not complete on every worker.
+    const failedStep = () => {
+      let b = Atomics.load(completed, 0);
+      const step = () => spec.stepBase + b + 1;
+      if (this.members.every((_, w) => Atomics.load(this.int32(CONTROL.status(w)), 0) === step() * STATUS_STEP + SLICE_DONE)) b++;
+      return step();
+    };
+    const done = this.all('training step', failedStep, (api) => api.run({
+      data: spec.data, order: spec.order, rows: spec.rows, batchSize: spec.batchSize, from,
+      stepBase: spec.stepBase, stream: spec.stream, optimizer: spec.settings.optimizer, clipNorm: spec.settings.clipNorm,
+    })).catch((err: unknown) => {
+      if (err instanceof WorkerError && err.step !== undefined) {
+        const b = err.step - spec.stepBase - 1;
+        this.finishStep(err.step, Math.min(spec.batchSize, spec.rows - b * spec.batchSize), spec.settings, err);
+      }
+      Atomics.notify(completed, 0); // wake result() waiters
       throw err;
-    }
+    });
+    done.catch(() => undefined); // observed through result() and finish()
+    const state = { released: from, finished: false, failed: false };
+    done.catch(() => { state.failed = true; });
+    const wait = waitForChange(completed);
+    const pool = this;
+    return {
+      get released() { return state.released; },
+      get finished() { return state.finished; },
+      release(count) {
+        if (state.finished || count <= state.released) return;
+        state.released = Math.min(count, batches);
+        Atomics.store(released, 0, state.released);
+        Atomics.notify(released, 0);
+      },
+      async result(b) {
+        // When step b is not complete yet, sleep until a few more are: this thread then reads
+        // several results per wake-up and takes less time from the workers' cores.
+        const target = Math.min(state.released, b + AHEAD / 2);
+        for (;;) {
+          if (Atomics.load(completed, 0) > b) break;
+          if (state.failed) await done;
+          Atomics.store(wake, 0, target);
+          const c = Atomics.load(completed, 0); // after publishing `wake`: no lost wake-up
+          if (c >= target) break;
+          // A failure ends the wait; the loop then still returns the steps completed before it.
+          await Promise.race([wait(c), done]).catch(() => undefined);
+        }
+        let sums = { reconstruction: 0, kl: 0 };
+        for (let w = 0; w < pool.members.length; w++) {
+          const l = new Float64Array(pool.memory.buffer, pool.control + CONTROL.losses(w, b), 2);
+          sums = addSums(sums, { reconstruction: l[0], kl: l[1] });
+        }
+        return sums;
+      },
+      async finish() {
+        if (!state.finished) {
+          state.finished = true;
+          Atomics.store(end, 0, state.released);
+          Atomics.notify(released, 0);
+        }
+        await done;
+      },
+    };
   }
 
   /**
    * After a failure. Parameters change only in the update phase, which starts after a barrier
-   * that every worker passes with its owned gradients complete. If no worker began updating, the
-   * model still holds the previous step's parameters. If some did, the slices not yet started
-   * are updated here, so the model holds exactly the parameters after this step; a slice
-   * interrupted inside the optimiser kernel cannot be recovered, and the error says so.
+   * that every worker passes with its rows' backward pass complete. If no worker began updating,
+   * the model still holds the previous step's parameters. If some did, the slices not yet
+   * started are finished here (their gradients computed when the step updates each layer as its
+   * gradients are done, then the optimiser), so the model holds exactly the parameters after this
+   * step; a slice interrupted while updating cannot be recovered, and the error says so.
    */
   private finishStep(step: number, batch: number, s: StepSettings, err: WorkerError): void {
     const n = this.members.length;
@@ -145,17 +214,25 @@ export class WorkerPool implements Executor {
       return slotStep > step ? SLICE_DONE : slotStep < step ? -1 : slot % STATUS_STEP;
     });
     if (!state.some((st) => st >= SLICE_UPDATING)) return;
+    const passes = stepPasses(batch, n, this.plan.workspaces[0].rows);
+    const fused = s.clipNorm === 0 && passes.length === 1;
     let sq = 0;
     if (s.clipNorm > 0) for (let w = 0; w < n; w++) sq += new Float64Array(this.memory.buffer, this.control + CONTROL.norm(w), 1)[0];
+    const update = { step, opt: s.optimizer, gradScale: gradientScale(batch, sq, s.clipNorm) };
     const lost: number[] = [];
     state.forEach((st, w) => {
-      if (st === SLICE_GRADS_READY) this.local.applyOptimizer(w, step, s.optimizer, gradientScale(batch, sq, s.clipNorm));
-      else if (st !== SLICE_DONE) lost.push(w);
+      if (fused && st === SLICE_WORKING) {
+        this.local.weightGradients(w, passes[0].map((shard, i) => ({ workspace: i, rows: shard.rows })), false, update);
+      } else if (!fused && st === SLICE_GRADS_READY) {
+        this.local.applyOptimizer(w, step, s.optimizer, update.gradScale);
+      } else if (st !== SLICE_DONE) {
+        lost.push(w);
+      }
     });
     err.stepCompleted = lost.length === 0;
     err.message += lost.length === 0
       ? `; the step's update was completed on the main thread`
-      : `; the parameters owned by worker(s) ${lost.join(', ')} were interrupted inside the optimiser and may be partly updated`;
+      : `; the parameters owned by worker(s) ${lost.join(', ')} were interrupted while being updated and may be partly updated`;
   }
 
   async evaluate(data: DataRef, seed: number, stream: number): Promise<LossSums> {
@@ -186,4 +263,19 @@ export class WorkerPool implements Executor {
       await m.spawned.terminate();
     }));
   }
+}
+
+/**
+ * Returns wait(value): resolves when the Int32 slot may no longer hold `value` — through
+ * Atomics.waitAsync where the engine has it, else by polling on a short timer.
+ */
+function waitForChange(slot: Int32Array): (value: number) => Promise<unknown> {
+  const waitAsync = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => { async: boolean; value: unknown } }).waitAsync;
+  if (typeof waitAsync === 'function') {
+    return (value) => {
+      const r = waitAsync(slot, 0, value, 1000);
+      return r.async ? r.value as Promise<unknown> : Promise.resolve();
+    };
+  }
+  return () => new Promise((resolve) => setTimeout(resolve, 1));
 }

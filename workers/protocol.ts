@@ -12,18 +12,30 @@ export const SLICE_DONE = 3;
 /** A status slot holds step · STATUS_STEP + state, so a reader knows which step it describes. */
 export const STATUS_STEP = 8;
 
+/** Loss sums of the last RING steps of a run are kept per worker; the main thread stays behind. */
+export const RING = 16;
+/** Steps a run lets workers start beyond the one whose result the main thread is reading. */
+export const AHEAD = 8;
+
 /**
  * Control block layout (byte offsets from its base; each slot on its own 64-byte line):
- * barrier arrival count, barrier generation, abort flag, then per worker w a status slot
- * (Int32) and a gradient-norm partial (Float64).
+ * barrier arrival count, barrier generation, abort flag; for a run of steps, how many steps the
+ * main thread has released, where the run must end, how many steps are complete, and from which
+ * completed count the main thread wants a wake-up (Int32 each); then per worker w a status slot (Int32), a gradient-norm partial (Float64), and the
+ * (reconstruction, KL) sums of its rows for the last RING steps (Float64 pairs).
  */
 export const CONTROL = {
   count: 0,
   generation: 64,
   abort: 128,
-  status: (w: number) => 256 + 64 * w,
-  norm: (w: number) => 256 + 64 * w + 8,
-  bytes: (workers: number) => 256 + 64 * workers,
+  released: 192,
+  end: 256,
+  completed: 320,
+  wake: 384,
+  status: (w: number) => 448 + 320 * w,
+  norm: (w: number) => 448 + 320 * w + 8,
+  losses: (w: number, step: number) => 448 + 320 * w + 16 + 16 * (step % RING),
+  bytes: (workers: number) => 448 + 320 * workers,
 };
 
 export interface WorkerInit {
@@ -36,14 +48,24 @@ export interface WorkerInit {
   control: number;
 }
 
-/** One training step: each worker takes its shard of every pass, then its owned parameters. */
-export interface StepCommand {
+/**
+ * A run of training steps over one epoch's order: step s (0-based from `from`) takes the batch of
+ * rows order[s·batchSize ..] (at most batchSize, up to `rows`), and is optimiser step firstStep + s.
+ * Workers run the steps back to back, each one once the main thread has released it (the
+ * `released` slot), until the `end` slot; per-step loss sums go to the control block. In each
+ * step a worker takes its shard of every pass, then its owned parameters.
+ */
+export interface RunCommand {
   data: DataRef;
-  /** Byte offset of the batch's first dataset index (i32), and the batch size. */
-  idx: number;
-  batch: number;
+  /** Byte offset of the epoch's order (i32 dataset indices), its length, and the batch size. */
+  order: number;
+  rows: number;
+  batchSize: number;
+  /** The first step of this run (0-based in the epoch). */
+  from: number;
+  /** Adam's t for step 0 of the epoch, minus one. */
+  stepBase: number;
   stream: number;
-  step: number;
   optimizer: OptimizerSettings;
   clipNorm: number;
 }
@@ -53,11 +75,14 @@ export interface StepCommand {
 export interface FaultInjection {
   step: number;
   kind: 'throw' | 'exit';
+  /** Where in the step: at its start (default), or once every worker's backward pass is done. */
+  phase?: 'start' | 'update';
 }
 
 export interface WorkerApi {
   init(init: WorkerInit): { index: number };
-  step(command: StepCommand): LossSums;
+  /** Runs released steps until the run's end; returns how many it ran. */
+  run(command: RunCommand): number;
   evaluate(data: DataRef, start: number, rows: number, seed: number, stream: number): LossSums;
   encode(data: DataRef, start: number, rows: number, out: number): void;
   decode(z: number, rows: number, out: number, noiseSeed: number | undefined, rowOffset: number): void;

@@ -2,7 +2,7 @@
 // from Node (the Node bootstrap is node-entry.ts), instantiates the shared kernel module on the
 // shared memory, and runs Engine commands received through Comlink.
 import { type Endpoint, expose } from 'comlink';
-import { Engine, type LossSums, type Plan, stepPasses } from '../src/engine.js';
+import { Engine, type Plan, stepPasses } from '../src/engine.js';
 import { gradientScale } from '../src/gradient-scale.js';
 import type { KernelExports } from '../src/kernels.js';
 import {
@@ -41,8 +41,8 @@ function ready(): Engine {
   return engine;
 }
 
-function maybeFail(step: number): void {
-  if (!fault || fault.step !== step) return;
+function maybeFail(step: number, phase: 'start' | 'update'): void {
+  if (!fault || fault.step !== step || (fault.phase ?? 'start') !== phase) return;
   if (fault.kind === 'throw') throw new Error(`injected fault at step ${step}`);
   // 'exit': end this thread abruptly, as a crash would.
   (globalThis as { close?: () => void }).close?.();
@@ -58,42 +58,70 @@ const api: WorkerApi = {
     engine = new Engine(instance.exports as unknown as KernelExports, init.plan, init.index);
     return { index };
   },
-  step(c) {
+  run(c) {
     const e = ready();
-    const abort = int32(CONTROL.abort);
-    // A step queued behind a failed one must not start: the pool is being torn down.
-    if (Atomics.load(abort, 0) !== 0) throw new Error(`aborted: another worker failed (step ${c.step})`);
+    const abort = int32(CONTROL.abort), released = int32(CONTROL.released), end = int32(CONTROL.end);
     const status = int32(CONTROL.status(index));
-    const mark = (state: number) => Atomics.store(status, 0, c.step * STATUS_STEP + state);
-    try {
-      mark(SLICE_WORKING);
-      maybeFail(c.step);
-      let sums: LossSums = { reconstruction: 0, kl: 0 };
-      const passes = stepPasses(c.batch, workers, plan!.workspaces[0].rows);
-      passes.forEach((pass, p) => {
-        const mine = pass[index];
-        const s = e.forwardBackward(c.data, c.idx + 4 * mine.start, mine.rows, c.stream);
-        sums = { reconstruction: sums.reconstruction + s.reconstruction, kl: sums.kl + s.kl };
-        barrier(); // every shard's dY is ready
-        e.weightGradients(index, pass.map((shard, w) => ({ workspace: w, rows: shard.rows })), p > 0);
-        if (p + 1 < passes.length) barrier(); // nobody overwrites a shard still being read
-      });
-      const norm = new Float64Array(memory!.buffer, control + CONTROL.norm(index), 1);
-      if (c.clipNorm > 0) norm[0] = e.ownedSumSquares(index);
-      mark(SLICE_GRADS_READY);
-      barrier(); // every owned gradient (and norm) is complete: the update may start
-      let sq = 0;
-      if (c.clipNorm > 0) for (let w = 0; w < workers; w++) sq += new Float64Array(memory!.buffer, control + CONTROL.norm(w), 1)[0];
-      mark(SLICE_UPDATING);
-      e.applyOptimizer(index, c.step, c.optimizer, gradientScale(c.batch, sq, c.clipNorm));
-      mark(SLICE_DONE);
-      barrier(); // every slice is updated before anyone's next forward pass reads the parameters
-      return sums;
-    } catch (err) {
-      // Stop the other workers now, from this thread: no later step may pass a barrier.
-      Atomics.store(abort, 0, 1);
-      Atomics.notify(int32(CONTROL.generation), 0);
-      throw err;
+    let ran = 0;
+    for (let b = c.from; ; b++) {
+      // Wait until step b is released, or the run is over (the main thread never sets the end
+      // below what it has released, so every worker runs the same steps).
+      for (;;) {
+        if (Atomics.load(abort, 0) !== 0) throw new Error(`aborted: another worker failed (step ${c.stepBase + b + 1})`);
+        if (b >= Atomics.load(end, 0)) return ran;
+        const r = Atomics.load(released, 0);
+        if (b < r) break;
+        Atomics.wait(released, 0, r, 50);
+      }
+      const step = c.stepBase + b + 1;
+      const mark = (state: number) => Atomics.store(status, 0, step * STATUS_STEP + state);
+      try {
+        mark(SLICE_WORKING);
+        maybeFail(step, 'start');
+        const from = b * c.batchSize, batch = Math.min(c.batchSize, c.rows - from), idx = c.order + 4 * from;
+        let recon = 0, kl = 0;
+        const passes = stepPasses(batch, workers, plan!.workspaces[0].rows);
+        // Without clipping and in one pass, each layer's owned parameters are updated as soon as
+        // their gradients are complete; otherwise every gradient first, then the update.
+        const fused = c.clipNorm === 0 && passes.length === 1;
+        passes.forEach((pass, p) => {
+          const mine = pass[index];
+          const s = e.forwardBackward(c.data, idx + 4 * mine.start, mine.rows, c.stream);
+          recon += s.reconstruction; kl += s.kl;
+          barrier(); // every shard's dY is ready (and nobody reads parameters any more)
+          maybeFail(step, 'update');
+          if (fused) mark(SLICE_UPDATING);
+          e.weightGradients(index, pass.map((shard, w) => ({ workspace: w, rows: shard.rows })), p > 0,
+            fused ? { step, opt: c.optimizer, gradScale: gradientScale(batch, 0, 0) } : undefined);
+          if (p + 1 < passes.length) barrier(); // nobody overwrites a shard still being read
+        });
+        const losses = new Float64Array(memory!.buffer, control + CONTROL.losses(index, b), 2);
+        losses[0] = recon; losses[1] = kl;
+        if (!fused) {
+          const norm = new Float64Array(memory!.buffer, control + CONTROL.norm(index), 1);
+          if (c.clipNorm > 0) norm[0] = e.ownedSumSquares(index);
+          mark(SLICE_GRADS_READY);
+          barrier(); // every owned gradient (and norm) is complete: the update may start
+          let sq = 0;
+          if (c.clipNorm > 0) for (let w = 0; w < workers; w++) sq += new Float64Array(memory!.buffer, control + CONTROL.norm(w), 1)[0];
+          mark(SLICE_UPDATING);
+          e.applyOptimizer(index, step, c.optimizer, gradientScale(batch, sq, c.clipNorm));
+        }
+        mark(SLICE_DONE);
+        barrier(); // every slice is updated before anyone's next forward pass reads the parameters
+        ran++;
+        if (index === 0) {
+          const completed = int32(CONTROL.completed);
+          Atomics.store(completed, 0, b + 1);
+          // Wake the main thread only when it asked to be (it reads results in bursts).
+          if (b + 1 >= Atomics.load(int32(CONTROL.wake), 0)) Atomics.notify(completed, 0);
+        }
+      } catch (err) {
+        // Stop the other workers now, from this thread: no later step may pass a barrier.
+        Atomics.store(abort, 0, 1);
+        Atomics.notify(int32(CONTROL.generation), 0);
+        throw err;
+      }
     }
   },
   evaluate(data, start, rows, seed, stream) {

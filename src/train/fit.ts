@@ -1,8 +1,8 @@
 // The epoch loop: seeded shuffle, batches, optimiser steps, validation, progress and abort.
 import type { Arena } from '../arena.js';
-import { type DataRef, EVAL_STREAM } from '../engine.js';
+import { type DataRef, EVAL_STREAM, type LossSums } from '../engine.js';
 import { WorkerError } from '../errors.js';
-import type { Executor } from '../executor.js';
+import type { EpochSpec, Executor, StepRun } from '../executor.js';
 import { type BatchLog, type EpochLog, type FitOptions, type History, resolveFit } from './options.js';
 import { permutation } from './shuffle.js';
 
@@ -47,47 +47,49 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
     arena.i32(orderPtr, train.rows).set(permutation(train.rows, inputs.seed, epoch, fit.shuffle));
     const start = performance.now();
     let recon = 0, kl = 0, seen = 0, lastYield = start, lastDone = start;
-    const firstStep = state.step;
-    const send = (b: number) => {
-      const from = b * batchSize, n = Math.min(batchSize, train.rows - from);
-      const result = executor.trainStep(train, orderPtr + 4 * from, n, epoch, firstStep + b + 1, settings);
-      result.catch(() => undefined); // observed below; a step sent after a failure is rejected too
-      return { n, result };
+    const spec: EpochSpec = {
+      data: train, order: orderPtr, rows: train.rows, batchSize, stream: epoch, stepBase: state.step, settings,
     };
-    // With worker threads, keep one step queued behind the running one (no idle gap between
-    // steps); in this thread a step runs when it is sent, so there is nothing to overlap.
-    const pipeline = executor.threads;
-    let inFlight: ReturnType<typeof send> | null = null;
+    // Keep steps released beyond the one being read (worker threads start the next as soon as
+    // they are done with the current one: no idle gap, no message between steps).
+    const ahead = executor.ahead;
+    let run: StepRun | null = null;
     let stopped = false;
-    for (let b = 0; b < batches; b++) {
-      const current = inFlight ?? send(b);
-      inFlight = pipeline && !stopped && b + 1 < batches ? send(b + 1) : null;
-      let sums;
-      try {
-        sums = await current.result;
-      } catch (err) {
-        if (err instanceof WorkerError && err.stepCompleted) state.step++;
-        await inFlight?.result.catch(() => undefined);
-        throw err;
+    try {
+      for (let b = 0; b < batches; b++) {
+        // A run that a callback finished (to use the model) has run every step it released.
+        if (!run || (run.finished && b >= run.released)) run = executor.startRun(spec, b);
+        if (!stopped) run.release(b + ahead);
+        let sums: LossSums;
+        try {
+          sums = await run.result(b);
+        } catch (err) {
+          if (err instanceof WorkerError && err.stepCompleted) state.step++;
+          throw err;
+        }
+        state.step++;
+        const n = Math.min(batchSize, train.rows - b * batchSize);
+        recon += sums.reconstruction; kl += sums.kl; seen += n;
+        const now = performance.now();
+        if (options.onBatchEnd) {
+          const log: BatchLog = {
+            epoch: epoch + 1, batch: b + 1, batches,
+            loss: (sums.reconstruction + inputs.beta * sums.kl) / n,
+            reconstruction: sums.reconstruction / n, kl: sums.kl / n,
+            samplesPerSecond: n / Math.max(1e-9, (now - lastDone) / 1000),
+          };
+          const current = run;
+          await inputs.inCallback(() => current.finish(), () => options.onBatchEnd!(log));
+        }
+        lastDone = now;
+        if (now - lastYield > 25) { await yieldNow(); lastYield = performance.now(); }
+        if (options.signal?.aborted) stopped = true; // a step already released still completes
+        if (stopped && b + 1 >= run.released) break;
       }
-      state.step++;
-      const n = current.n;
-      recon += sums.reconstruction; kl += sums.kl; seen += n;
-      const now = performance.now();
-      if (options.onBatchEnd) {
-        const log: BatchLog = {
-          epoch: epoch + 1, batch: b + 1, batches,
-          loss: (sums.reconstruction + inputs.beta * sums.kl) / n,
-          reconstruction: sums.reconstruction / n, kl: sums.kl / n,
-          samplesPerSecond: n / Math.max(1e-9, (now - lastDone) / 1000),
-        };
-        const pending = inFlight;
-        await inputs.inCallback(async () => { await pending?.result.catch(() => undefined); }, () => options.onBatchEnd!(log));
-      }
-      lastDone = now;
-      if (now - lastYield > 25) { await yieldNow(); lastYield = performance.now(); }
-      if (options.signal?.aborted) stopped = true; // a step already sent still completes
-      if (stopped && !inFlight) break;
+      await run?.finish();
+    } catch (err) {
+      await run?.finish().catch(() => undefined);
+      throw err;
     }
     const seconds = (performance.now() - start) / 1000;
     if (seen < train.rows) { history.aborted = true; break; } // stopped mid-epoch: not a completed epoch
