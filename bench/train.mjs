@@ -1,14 +1,19 @@
 // Trains the reference configuration (784-400-20-400-784 ReLU, Bernoulli, Adam 1e-3, batch 128,
 // seed 1) on MNIST and prints samples/s and test loss per epoch; then measures the same model on
 // TensorFlow.js's wasm and cpu backends in the same run (a fixed number of batches) and prints
-// the ratios. Usage: node [--experimental-wasm-relaxed-simd] bench/train.mjs [--epochs N] [--json]
+// the ratios; and PyTorch (bench/pytorch-peer.py) with the same thread count where /usr/bin/python3
+// has torch (with Debian's OpenBLAS when libopenblas0-openmp is installed; skipped otherwise).
+// Usage: node [--experimental-wasm-relaxed-simd] bench/train.mjs [--epochs N] [--workers N]
+//        [--skip-tfjs] [--skip-torch] [--json]
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMnist, VAE } from 'wasm-vae';
 import { tfjsSamplesPerSecond } from './tfjs-peer.mjs';
 
 const { values } = parseArgs({ options: {
   epochs: { type: 'string', default: '10' }, data: { type: 'string' }, json: { type: 'boolean' },
-  'tfjs-batches': { type: 'string', default: '20' }, 'skip-tfjs': { type: 'boolean' }, workers: { type: 'string', default: '1' },
+  'tfjs-batches': { type: 'string', default: '20' }, 'skip-tfjs': { type: 'boolean' }, 'skip-torch': { type: 'boolean' }, workers: { type: 'string', default: '1' },
 } });
 const data = values.data ?? process.env.WASM_VAE_DATA ?? new URL('../../shared/data/mnist', import.meta.url).pathname;
 const epochs = Number(values.epochs);
@@ -34,6 +39,20 @@ if (!values['skip-tfjs']) {
     const peer = await tfjsSamplesPerSecond(backend, mnist.train.images, { batches: n });
     result.peers.push(peer);
     console.log(`TensorFlow.js ${backend}: ${Math.round(peer.samplesPerSecond)} samples/s over ${n} batches -> wasm-vae is ${(median / peer.samplesPerSecond).toFixed(1)}x`);
+  }
+}
+if (!values['skip-torch']) {
+  const openblas = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+  const env = existsSync(openblas) ? { ...process.env, LD_LIBRARY_PATH: openblas } : process.env;
+  try {
+    const out = execFileSync('/usr/bin/python3', [new URL('pytorch-peer.py', import.meta.url).pathname, data, String(rt.workers)],
+      { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    const peer = { backend: `pytorch ${existsSync(openblas) ? '+ OpenBLAS' : '(default BLAS)'}`, ...JSON.parse(out.trim().split('\n').at(-1)) };
+    result.peers.push(peer);
+    console.log(`PyTorch ${peer.torch} ${existsSync(openblas) ? '+ OpenBLAS' : 'with the default BLAS'}, ${peer.threads} thread(s): `
+      + `${Math.round(peer.samplesPerSecond)} samples/s over one epoch after a warm-up epoch -> wasm-vae is ${(median / peer.samplesPerSecond).toFixed(2)}x`);
+  } catch {
+    console.log('PyTorch: not measured (/usr/bin/python3 with torch not found; apt-get install python3-torch libopenblas0-openmp)');
   }
 }
 // Where the microseconds of a step go: one thread, every kernel call timed, over 100 steps after

@@ -1,7 +1,8 @@
 // A pool of workers over the model's shared memory. Each step: every worker runs forward and
-// backward on its rows of the batch into its own gradient region; then each worker sums the
-// workers' gradients over its own parameter slice, in worker order, and applies the optimiser
-// there. Comlink carries the commands; tensors never travel by message.
+// backward on its rows of the batch; then each worker computes the gradients of its own slice of
+// the parameters over every row, in row order, and updates that slice. Comlink carries one
+// command per epoch (the steps are released through the control block); tensors never travel by
+// message.
 import { releaseProxy, type Remote, wrap } from 'comlink';
 import { spawnWorker, type SpawnedWorker } from '#platform';
 import { type DataRef, type Engine, type LossSums, type Plan, splitRange, stepPasses } from '../src/engine.js';
