@@ -31,6 +31,19 @@ export function gemm_scratch_bytes(): i32 {
   return (NR * KC + MR * NR + MC * KC) * 4;
 }
 
+// Writes the transpose of the 4×4 block whose rows start at src (ss bytes apart) as rows at dst
+// (ds bytes apart), through registers.
+// @ts-ignore: decorator
+@inline function transpose4(src: usize, ss: usize, dst: usize, ds: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + ss), r2 = v128.load(src + 2 * ss), r3 = v128.load(src + 3 * ss);
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + ds, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * ds, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * ds, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
 // Packs rows [i0, i0+mc) × k [k0, k0+kc) of op(A) (element (i, k) at a + i·sai + k·sak) into dst
 // as panels of 4 rows: panel p holds [kc][4] (rows past mc are zero). Full panels are copied a
 // vector at a time: when a row is contiguous in k (sak = 4), 4 rows × 4 k go through a 4×4
@@ -43,17 +56,7 @@ function packA(a: usize, sai: usize, sak: usize, i0: i32, mc: i32, k0: i32, kc: 
     let kk = 0;
     if (rows == MR && sak == 4) {
       const k4 = kc & ~3;
-      for (; kk < k4; kk += 4) {
-        const s = src + (<usize>kk << 2);
-        const r0 = v128.load(s), r1 = v128.load(s + sai), r2 = v128.load(s + 2 * sai), r3 = v128.load(s + 3 * sai);
-        const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-        const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-        const out = panel + (<usize>kk << 4);
-        v128.store(out, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-        v128.store(out, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
-        v128.store(out, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
-        v128.store(out, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
-      }
+      for (; kk < k4; kk += 4) transpose4(src + (<usize>kk << 2), sai, panel + (<usize>kk << 4), 16);
     } else if (rows == MR && sai == 4) {
       for (; kk < kc; kk++) v128.store(panel + (<usize>kk << 4), v128.load(src + <usize>kk * sak));
     }
@@ -102,16 +105,8 @@ function packTransposed(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, 
     const k4 = kc & ~3;
     for (; kk < k4; kk += 4) {
       for (let g = 0; g < 2; g++) { // columns 4g .. 4g+3 of the panel = rows j0+4g .. of B
-        const src = b + <usize>(j0 + 4 * g) * rowBytes + ((<usize>(k0 + kk)) << 2);
-        const r0 = v128.load(src), r1 = v128.load(src + rowBytes);
-        const r2 = v128.load(src + 2 * rowBytes), r3 = v128.load(src + 3 * rowBytes);
-        const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-        const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-        const out = dst + ((<usize>kk * NR + <usize>(4 * g)) << 2);
-        v128.store(out, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-        v128.store(out, i32x4.shuffle(t0, t1, 2, 3, 6, 7), NR * 4);
-        v128.store(out, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 2 * NR * 4);
-        v128.store(out, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 3 * NR * 4);
+        transpose4(b + <usize>(j0 + 4 * g) * rowBytes + ((<usize>(k0 + kk)) << 2), rowBytes,
+          dst + ((<usize>kk * NR + <usize>(4 * g)) << 2), NR * 4);
       }
     }
   }
@@ -187,85 +182,38 @@ export function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize
   storeRow(c3, c30, c31, nc, tile);
 }
 
-// The 4×8 tile of the transposed problem (see gemmT): its rows are 4 columns of C and its 8
-// columns are 8 rows of C (the first nc), so C is read and written through 4×4 transposes.
+// The 4×8 tile of the transposed problem (see gemm): its rows are 4 columns of C and its 8
+// columns are 8 rows of C (the first nc). It is copied into `tile` as a row-major 4×8 block
+// (through 4×4 transposes), run by tile4x8 there, and copied back: the same chain per element.
 // `c` is C's element (row j0, column i).
 function tile4x8T(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
-  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
-  if (beta == 0) {
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = f32x4.splat(0);
-  } else {
-    // Rows j0..j0+7 of C (4 floats each) into the tile, zeros past nc; then transpose in halves.
-    for (let j = 0; j < NR; j++) {
-      v128.store(tile + (<usize>j << 4), j < nc ? v128.load(c + <usize>j * ldcBytes) : f32x4.splat(0));
-    }
-    const sc = f32x4.splat(beta);
-    let r0 = v128.load(tile), r1 = v128.load(tile, 16), r2 = v128.load(tile, 32), r3 = v128.load(tile, 48);
-    let t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-    let t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-    c00 = i32x4.shuffle(t0, t1, 0, 1, 4, 5); c10 = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
-    c20 = i32x4.shuffle(t2, t3, 0, 1, 4, 5); c30 = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
-    r0 = v128.load(tile, 64); r1 = v128.load(tile, 80); r2 = v128.load(tile, 96); r3 = v128.load(tile, 112);
-    t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-    t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7); t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-    c01 = i32x4.shuffle(t0, t1, 0, 1, 4, 5); c11 = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
-    c21 = i32x4.shuffle(t2, t3, 0, 1, 4, 5); c31 = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
-    if (beta != 1) {
-      c00 = f32x4.mul(c00, sc); c10 = f32x4.mul(c10, sc); c20 = f32x4.mul(c20, sc); c30 = f32x4.mul(c30, sc);
-      c01 = f32x4.mul(c01, sc); c11 = f32x4.mul(c11, sc); c21 = f32x4.mul(c21, sc); c31 = f32x4.mul(c31, sc);
+  const full = nc == NR, row = <usize>(NR << 2);
+  if (beta != 0) {
+    if (full) {
+      transpose4(c, ldcBytes, tile, row);
+      transpose4(c + 4 * ldcBytes, ldcBytes, tile + 16, row);
+    } else {
+      for (let r = 0; r < MR; r++) for (let j = 0; j < NR; j++) {
+        store<f32>(tile + <usize>r * row + (<usize>j << 2), j < nc ? load<f32>(c + <usize>j * ldcBytes + (<usize>r << 2)) : 0);
+      }
     }
   }
-  for (let kk = 0; kk < kc; kk++) {
-    const b0 = v128.load(bp);
-    const b1 = v128.load(bp, 16);
-    let x = v128.load32_splat(ap);
-    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
-    x = v128.load32_splat(ap, 4);
-    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
-    x = v128.load32_splat(ap, 8);
-    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
-    x = v128.load32_splat(ap, 12);
-    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
-    ap += MR << 2;
-    bp += NR << 2;
-  }
-  // Back to rows of C: transpose each half and store the first nc rows.
-  let t0 = i32x4.shuffle(c00, c10, 0, 4, 1, 5), t1 = i32x4.shuffle(c20, c30, 0, 4, 1, 5);
-  let t2 = i32x4.shuffle(c00, c10, 2, 6, 3, 7), t3 = i32x4.shuffle(c20, c30, 2, 6, 3, 7);
-  const full = nc == NR;
-  const out0 = i32x4.shuffle(t0, t1, 0, 1, 4, 5), out1 = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
-  const out2 = i32x4.shuffle(t2, t3, 0, 1, 4, 5), out3 = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
-  t0 = i32x4.shuffle(c01, c11, 0, 4, 1, 5); t1 = i32x4.shuffle(c21, c31, 0, 4, 1, 5);
-  t2 = i32x4.shuffle(c01, c11, 2, 6, 3, 7); t3 = i32x4.shuffle(c21, c31, 2, 6, 3, 7);
-  const out4 = i32x4.shuffle(t0, t1, 0, 1, 4, 5), out5 = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
-  const out6 = i32x4.shuffle(t2, t3, 0, 1, 4, 5), out7 = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
+  tile4x8(kc, ap, bp, tile, row, NR, beta, tile);
   if (full) {
-    v128.store(c, out0); v128.store(c + ldcBytes, out1); v128.store(c + 2 * ldcBytes, out2); v128.store(c + 3 * ldcBytes, out3);
-    v128.store(c + 4 * ldcBytes, out4); v128.store(c + 5 * ldcBytes, out5);
-    v128.store(c + 6 * ldcBytes, out6); v128.store(c + 7 * ldcBytes, out7);
-    return;
+    transpose4(tile, row, c, ldcBytes);
+    transpose4(tile + 16, row, c + 4 * ldcBytes, ldcBytes);
+  } else {
+    for (let r = 0; r < MR; r++) for (let j = 0; j < nc; j++) {
+      store<f32>(c + <usize>j * ldcBytes + (<usize>r << 2), load<f32>(tile + <usize>r * row + (<usize>j << 2)));
+    }
   }
-  v128.store(tile, out0); v128.store(tile, out1, 16); v128.store(tile, out2, 32); v128.store(tile, out3, 48);
-  v128.store(tile, out4, 64); v128.store(tile, out5, 80); v128.store(tile, out6, 96); v128.store(tile, out7, 112);
-  for (let j = 0; j < nc; j++) v128.store(c + <usize>j * ldcBytes, v128.load(tile + (<usize>j << 4)));
 }
 
 // 1×8 tile of the transposed problem for its last rows (columns of C): element j of the tile is
-// C's element (row j0 + j, column i), one summation chain over k as everywhere else.
+// C's element (row j0 + j, column i); run by tile1x8 on a copy in `tile`.
 function tile1x8T(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
-  for (let j = 0; j < NR; j++) {
-    store<f32>(tile + (<usize>j << 2), beta != 0 && j < nc ? beta * load<f32>(c + <usize>j * ldcBytes) : 0);
-  }
-  let lo = v128.load(tile), hi = v128.load(tile, 16);
-  for (let kk = 0; kk < kc; kk++) {
-    const x = v128.load32_splat(ap);
-    lo = madd(x, v128.load(bp), lo);
-    hi = madd(x, v128.load(bp, 16), hi);
-    ap += MR << 2;
-    bp += NR << 2;
-  }
-  v128.store(tile, lo);
-  v128.store(tile, hi, 16);
+  if (beta != 0) for (let j = 0; j < NR; j++) store<f32>(tile + (<usize>j << 2), j < nc ? load<f32>(c + <usize>j * ldcBytes) : 0);
+  tile1x8(kc, ap, bp, tile, NR, beta, tile);
   for (let j = 0; j < nc; j++) store<f32>(c + <usize>j * ldcBytes, load<f32>(tile + (<usize>j << 2)));
 }
 

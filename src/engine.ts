@@ -107,6 +107,21 @@ export function stepPasses(batch: number, workers: number, capacity: number): { 
   return passes;
 }
 
+/** The rows of an epoch's order that step b (0-based) trains on: [start, start + size). */
+export function stepRows(b: number, batchSize: number, rows: number): { start: number; size: number } {
+  const start = b * batchSize;
+  return { start, size: Math.min(batchSize, rows - start) };
+}
+
+/**
+ * Whether a step on worker threads updates each layer's owned parameters right after that
+ * layer's gradients: only without clipping (which needs the global norm first) and in one pass
+ * (so that a failed worker's slice can be recomputed from the shared backward pass).
+ */
+export function updatesPerLayer(clipNorm: number, passes: number): boolean {
+  return clipNorm === 0 && passes === 1;
+}
+
 export const EVAL_STREAM = 0x7ffffff0;
 export const SAMPLE_STREAM = 0x7ffffff1;
 const U8_SCALE = 1 / 255;
@@ -248,9 +263,9 @@ export class Engine {
     return total;
   }
 
-  /** Applies the optimiser to the parameters `owner` owns, with gradient scale (1/batch · clip factor). */
-  applyOptimizer(owner: number, step: number, opt: OptimizerSettings, gradScale: number): void {
-    this.forOwned(owner, (from, n) => this.step(from, n, { step, opt, gradScale }));
+  /** Applies the optimiser to the parameters `owner` owns. */
+  applyOptimizer(owner: number, update: Update): void {
+    this.forOwned(owner, (from, n) => this.step(from, n, update));
   }
 
   /** One optimiser step on parameters [from, from + n) (float offsets). */

@@ -1,6 +1,6 @@
 // Runs training steps and batched inference. The in-thread executor calls the engine directly;
 // the worker pool (workers/pool.ts) implements the same interface over shared memory.
-import { type DataRef, Engine, type LossSums, type OptimizerSettings, type Plan, stepPasses, type Update } from './engine.js';
+import { type DataRef, Engine, type LossSums, type OptimizerSettings, type Plan, stepPasses, stepRows, type Update } from './engine.js';
 import { gradientScale } from './gradient-scale.js';
 import type { KernelExports } from './kernels.js';
 
@@ -85,9 +85,10 @@ export class InThreadExecutor implements Executor {
 
   /** One optimiser step on the batch rows whose indices are at idxPtr. */
   trainStep(data: DataRef, idxPtr: number, batch: number, stream: number, step: number, s: StepSettings): LossSums {
+    // Without clipping the last pass updates each layer as soon as its gradients are done.
     if (s.clipNorm === 0) return this.gradients(data, idxPtr, batch, stream, { step, opt: s.optimizer, gradScale: gradientScale(batch, 0, 0) });
     const sums = this.gradients(data, idxPtr, batch, stream);
-    this.engine.applyOptimizer(0, step, s.optimizer, gradientScale(batch, this.engine.ownedSumSquares(0), s.clipNorm));
+    this.engine.applyOptimizer(0, { step, opt: s.optimizer, gradScale: gradientScale(batch, this.engine.ownedSumSquares(0), s.clipNorm) });
     return sums;
   }
 
@@ -99,8 +100,8 @@ export class InThreadExecutor implements Executor {
       get finished() { return run.finished; },
       release: (count) => { run.released = Math.max(run.released, count); },
       result: async (b) => {
-        const start = b * spec.batchSize, batch = Math.min(spec.batchSize, spec.rows - start);
-        return this.trainStep(spec.data, spec.order + 4 * start, batch, spec.stream, spec.stepBase + b + 1, spec.settings);
+        const { start, size } = stepRows(b, spec.batchSize, spec.rows);
+        return this.trainStep(spec.data, spec.order + 4 * start, size, spec.stream, spec.stepBase + b + 1, spec.settings);
       },
       finish: async () => { run.finished = true; },
     };

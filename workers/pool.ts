@@ -5,7 +5,7 @@
 // message.
 import { releaseProxy, type Remote, wrap } from 'comlink';
 import { spawnWorker, type SpawnedWorker } from '#platform';
-import { type DataRef, type Engine, type LossSums, type Plan, splitRange, stepPasses } from '../src/engine.js';
+import { type DataRef, type Engine, type LossSums, type Plan, splitRange, stepPasses, stepRows, updatesPerLayer } from '../src/engine.js';
 import { WorkerError } from '../src/errors.js';
 import type { EpochSpec, Executor, StepRun, StepSettings } from '../src/executor.js';
 import { gradientScale } from '../src/gradient-scale.js';
@@ -135,27 +135,24 @@ export class WorkerPool implements Executor {
     Atomics.store(completed, 0, from);
     Atomics.store(end, 0, batches);
     Atomics.store(wake, 0, from + 1);
-    // The step that failed: the first one not complete on every worker.
+    // The step that failed: the first one not done on every worker (`completed` may lag by one).
     const failedStep = () => {
-      let b = Atomics.load(completed, 0);
-      const step = () => spec.stepBase + b + 1;
-      if (this.members.every((_, w) => Atomics.load(this.int32(CONTROL.status(w)), 0) === step() * STATUS_STEP + SLICE_DONE)) b++;
-      return step();
+      const step = spec.stepBase + Atomics.load(completed, 0) + 1;
+      const done = this.members.every((_, w) => Atomics.load(this.int32(CONTROL.status(w)), 0) === step * STATUS_STEP + SLICE_DONE);
+      return done ? step + 1 : step;
     };
     const done = this.all('training step', failedStep, (api) => api.run({
       data: spec.data, order: spec.order, rows: spec.rows, batchSize: spec.batchSize, from,
       stepBase: spec.stepBase, stream: spec.stream, optimizer: spec.settings.optimizer, clipNorm: spec.settings.clipNorm,
     })).catch((err: unknown) => {
       if (err instanceof WorkerError && err.step !== undefined) {
-        const b = err.step - spec.stepBase - 1;
-        this.finishStep(err.step, Math.min(spec.batchSize, spec.rows - b * spec.batchSize), spec.settings, err);
+        this.finishStep(err.step, stepRows(err.step - spec.stepBase - 1, spec.batchSize, spec.rows).size, spec.settings, err);
       }
       Atomics.notify(completed, 0); // wake result() waiters
       throw err;
     });
-    done.catch(() => undefined); // observed through result() and finish()
     const state = { released: from, finished: false, failed: false };
-    done.catch(() => { state.failed = true; });
+    done.catch(() => { state.failed = true; }); // the failure itself is thrown by result() and finish()
     const wait = waitForChange(completed);
     const pool = this;
     return {
@@ -216,7 +213,7 @@ export class WorkerPool implements Executor {
     });
     if (!state.some((st) => st >= SLICE_UPDATING)) return;
     const passes = stepPasses(batch, n, this.plan.workspaces[0].rows);
-    const fused = s.clipNorm === 0 && passes.length === 1;
+    const fused = updatesPerLayer(s.clipNorm, passes.length);
     let sq = 0;
     if (s.clipNorm > 0) for (let w = 0; w < n; w++) sq += new Float64Array(this.memory.buffer, this.control + CONTROL.norm(w), 1)[0];
     const update = { step, opt: s.optimizer, gradScale: gradientScale(batch, sq, s.clipNorm) };
@@ -225,7 +222,7 @@ export class WorkerPool implements Executor {
       if (fused && st === SLICE_WORKING) {
         this.local.weightGradients(w, passes[0].map((shard, i) => ({ workspace: i, rows: shard.rows })), false, update);
       } else if (!fused && st === SLICE_GRADS_READY) {
-        this.local.applyOptimizer(w, step, s.optimizer, update.gradScale);
+        this.local.applyOptimizer(w, update);
       } else if (st !== SLICE_DONE) {
         lost.push(w);
       }

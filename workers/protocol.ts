@@ -21,8 +21,9 @@ export const AHEAD = 8;
  * Control block layout (byte offsets from its base; each slot on its own 64-byte line):
  * barrier arrival count, barrier generation, abort flag; for a run of steps, how many steps the
  * main thread has released, where the run must end, how many steps are complete, and from which
- * completed count the main thread wants a wake-up (Int32 each); then per worker w a status slot (Int32), a gradient-norm partial (Float64), and the
- * (reconstruction, KL) sums of its rows for the last RING steps (Float64 pairs).
+ * completed count the main thread wants a wake-up (Int32 each); then per worker w a status slot
+ * (Int32), a gradient-norm partial (Float64), and the (reconstruction, KL) sums of its rows for
+ * the last RING steps (Float64 pairs).
  */
 export const CONTROL = {
   count: 0,
@@ -49,8 +50,9 @@ export interface WorkerInit {
 }
 
 /**
- * A run of training steps over one epoch's order: step s (0-based from `from`) takes the batch of
- * rows order[s·batchSize ..] (at most batchSize, up to `rows`), and is optimiser step firstStep + s.
+ * A run of training steps over one epoch's order: step b (0-based in the epoch, from `from` on)
+ * takes the rows order[b·batchSize ..] (at most batchSize, up to `rows`), and is optimiser step
+ * stepBase + b + 1.
  * Workers run the steps back to back, each one once the main thread has released it (the
  * `released` slot), until the `end` slot; per-step loss sums go to the control block. In each
  * step a worker takes its shard of every pass, then its owned parameters.

@@ -2,7 +2,7 @@
 // from Node (the Node bootstrap is node-entry.ts), instantiates the shared kernel module on the
 // shared memory, and runs Engine commands received through Comlink.
 import { type Endpoint, expose } from 'comlink';
-import { Engine, type Plan, stepPasses } from '../src/engine.js';
+import { Engine, type Plan, stepPasses, stepRows, updatesPerLayer } from '../src/engine.js';
 import { gradientScale } from '../src/gradient-scale.js';
 import type { KernelExports } from '../src/kernels.js';
 import {
@@ -78,12 +78,12 @@ const api: WorkerApi = {
       try {
         mark(SLICE_WORKING);
         maybeFail(step, 'start');
-        const from = b * c.batchSize, batch = Math.min(c.batchSize, c.rows - from), idx = c.order + 4 * from;
+        const { start, size: batch } = stepRows(b, c.batchSize, c.rows), idx = c.order + 4 * start;
         let recon = 0, kl = 0;
         const passes = stepPasses(batch, workers, plan!.workspaces[0].rows);
         // Without clipping and in one pass, each layer's owned parameters are updated as soon as
         // their gradients are complete; otherwise every gradient first, then the update.
-        const fused = c.clipNorm === 0 && passes.length === 1;
+        const fused = updatesPerLayer(c.clipNorm, passes.length);
         passes.forEach((pass, p) => {
           const mine = pass[index];
           const s = e.forwardBackward(c.data, idx + 4 * mine.start, mine.rows, c.stream);
@@ -105,7 +105,7 @@ const api: WorkerApi = {
           let sq = 0;
           if (c.clipNorm > 0) for (let w = 0; w < workers; w++) sq += new Float64Array(memory!.buffer, control + CONTROL.norm(w), 1)[0];
           mark(SLICE_UPDATING);
-          e.applyOptimizer(index, step, c.optimizer, gradientScale(batch, sq, c.clipNorm));
+          e.applyOptimizer(index, { step, opt: c.optimizer, gradScale: gradientScale(batch, sq, c.clipNorm) });
         }
         mark(SLICE_DONE);
         barrier(); // every slice is updated before anyone's next forward pass reads the parameters

@@ -1,6 +1,6 @@
 // The epoch loop: seeded shuffle, batches, optimiser steps, validation, progress and abort.
 import type { Arena } from '../arena.js';
-import { type DataRef, EVAL_STREAM, type LossSums } from '../engine.js';
+import { type DataRef, EVAL_STREAM, type LossSums, stepRows } from '../engine.js';
 import { WorkerError } from '../errors.js';
 import type { EpochSpec, Executor, StepRun } from '../executor.js';
 import { type BatchLog, type EpochLog, type FitOptions, type History, resolveFit } from './options.js';
@@ -68,7 +68,7 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
           throw err;
         }
         state.step++;
-        const n = Math.min(batchSize, train.rows - b * batchSize);
+        const n = stepRows(b, batchSize, train.rows).size;
         recon += sums.reconstruction; kl += sums.kl; seen += n;
         const now = performance.now();
         if (options.onBatchEnd) {
