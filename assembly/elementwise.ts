@@ -51,11 +51,19 @@ export const ACT_SOFTPLUS: i32 = 6;
  * act codes: 0 identity, 1 relu, 2 leaky_relu(α), 3 elu(α), 4 tanh, 5 sigmoid, 6 softplus.
  */
 export function bias_act(y: usize, rows: i32, cols: i32, bias: usize, act: i32, alpha: f32): void {
+  bias_act_block(y, <usize>cols << 2, rows, cols, bias, act, alpha);
+}
+
+/**
+ * The same over a block whose rows are rowBytes apart (a GEMM applies it to each tile of C as
+ * it is stored: the fused forward epilogue, bit-identical to a separate bias_act pass).
+ */
+export function bias_act_block(y: usize, rowBytes: usize, rows: i32, cols: i32, bias: usize, act: i32, alpha: f32): void {
   const vectorised = act == ACT_IDENTITY || act == ACT_RELU || act == ACT_LEAKY_RELU;
   const valpha = f32x4.splat(alpha);
   const c4 = cols & ~3;
   for (let r = 0; r < rows; r++) {
-    const row = y + ((<usize>r * <usize>cols) << 2);
+    const row = y + <usize>r * rowBytes;
     let c = 0;
     if (vectorised) {
       for (; c < c4; c += 4) {

@@ -9,6 +9,14 @@
 // (8·KC + 32 floats, caller-provided: kernels never allocate). A 4×8 register tile of C is held in
 // eight f32x4 accumulators; each k step loads two vectors of the packed panel and splats four
 // elements of A (the shape measured fastest on this CPU, shared/notes/PERF.md).
+//
+// gemm_nt_bias_act is the forward pass of a dense layer, Y = act(X·Wᵀ + b): the bias and the
+// activation are applied to each tile of C right after its last store, while it is in L1.
+
+import { bias_act_block } from './elementwise';
+
+/** act code for "no epilogue". */
+const NO_EPILOGUE: i32 = -1;
 
 export const NR: i32 = 8;
 export const MR: i32 = 4;
@@ -249,13 +257,21 @@ function scaleMatrix(m: i32, n: i32, c: usize, ldc: i32, beta: f32): void {
   else packTransposed(b, <i32>(sbj >> 2), k0, kc, j0, nc, dst);
 }
 
+// y = act(y + bias[column]) on a block of C (rows × cols, C's own orientation) whose first column
+// is column j of C.
+// @ts-ignore: decorator
+@inline function epilogue(block: usize, ldcBytes: usize, rows: i32, cols: i32, j: i32, bias: usize, act: i32, alpha: f32): void {
+  bias_act_block(block, ldcBytes, rows, cols, bias ? bias + (<usize>j << 2) : 0, act, alpha);
+}
+
 // Shared driver: op(A) element (i, k) at a + i·sai + k·sak bytes, op(B) element (k, j) at
 // b + k·sbk + j·sbj. For each block of KC of k and MC rows, A is packed once into 4-row panels;
 // then each 8-column panel of B is packed and swept by 4×8 tiles. With transC the tiles are
 // stored transposed: C's element (i, j) is at c + j·ldc + i (in floats). Every element of C is
 // one summation chain over k in order (see loadRow), whichever way the problem is laid out.
+// The epilogue (if any) runs on each tile after the last block of k, indexed by C's columns.
 function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usize, sbk: usize, sbj: usize,
-               c: usize, ldc: i32, transC: bool, beta: f32, scratch: usize): void {
+               c: usize, ldc: i32, transC: bool, beta: f32, scratch: usize, bias: usize, act: i32, alpha: f32): void {
   const panel = scratch;
   const tile = scratch + (<usize>(NR * KC) << 2);
   const apack = tile + (<usize>(MR * NR) << 2);
@@ -265,6 +281,7 @@ function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usiz
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
     const bt: f32 = k0 == 0 ? beta : 1;
+    const last = act != NO_EPILOGUE && k0 + kc == k;
     for (let i0 = 0; i0 < m; i0 += MC) {
       const mc = min(MC, m - i0);
       packA(a, sai, sak, i0, mc, k0, kc, apack);
@@ -276,14 +293,24 @@ function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usiz
         let i = 0;
         for (; i < m4; i += MR) {
           const ap = apack + ((<usize>i * <usize>kc) << 2), cp = cBlock + <usize>i * ci;
-          if (transC) tile4x8T(kc, ap, panel, cp, ldcBytes, nc, bt, tile);
-          else tile4x8(kc, ap, panel, cp, ldcBytes, nc, bt, tile);
+          if (transC) {
+            tile4x8T(kc, ap, panel, cp, ldcBytes, nc, bt, tile);
+            if (last) epilogue(cp, ldcBytes, nc, MR, i0 + i, bias, act, alpha);
+          } else {
+            tile4x8(kc, ap, panel, cp, ldcBytes, nc, bt, tile);
+            if (last) epilogue(cp, ldcBytes, MR, nc, j0, bias, act, alpha);
+          }
         }
         for (; i < mc; i++) {
           // Row i sits in panel m4 at lane i − m4.
           const ap = apack + ((<usize>m4 * <usize>kc + <usize>(i - m4)) << 2), cp = cBlock + <usize>i * ci;
-          if (transC) tile1x8T(kc, ap, panel, cp, ldcBytes, nc, bt, tile);
-          else tile1x8(kc, ap, panel, cp, nc, bt, tile);
+          if (transC) {
+            tile1x8T(kc, ap, panel, cp, ldcBytes, nc, bt, tile);
+            if (last) epilogue(cp, ldcBytes, nc, 1, i0 + i, bias, act, alpha);
+          } else {
+            tile1x8(kc, ap, panel, cp, nc, bt, tile);
+            if (last) epilogue(cp, ldcBytes, 1, nc, j0, bias, act, alpha);
+          }
         }
       }
     }
@@ -294,17 +321,32 @@ function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usiz
 // maybe part-empty) and A has more rows, the problem is run transposed, Cᵀ = op(B)ᵀ·op(A)ᵀ, so
 // that the wide side fills the 8-column panels; each element is still the same chain over k.
 function gemm(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usize, sbk: usize, sbj: usize,
-              c: usize, ldc: i32, beta: f32, scratch: usize): void {
+              c: usize, ldc: i32, beta: f32, scratch: usize,
+              bias: usize = 0, act: i32 = NO_EPILOGUE, alpha: f32 = 0): void {
   if (m <= 0 || n <= 0) return;
-  if (k <= 0) { scaleMatrix(m, n, c, ldc, beta); return; }
-  if (n <= 3 * NR && m > n) drive(n, m, k, b, sbj, sbk, a, sak, sai, c, ldc, true, beta, scratch);
-  else drive(m, n, k, a, sai, sak, b, sbk, sbj, c, ldc, false, beta, scratch);
+  if (k <= 0) {
+    scaleMatrix(m, n, c, ldc, beta);
+    if (act != NO_EPILOGUE) epilogue(c, <usize>ldc << 2, m, n, 0, bias, act, alpha);
+    return;
+  }
+  if (n <= 3 * NR && m > n) drive(n, m, k, b, sbj, sbk, a, sak, sai, c, ldc, true, beta, scratch, bias, act, alpha);
+  else drive(m, n, k, a, sai, sak, b, sbk, sbj, c, ldc, false, beta, scratch, bias, act, alpha);
 }
+
 
 /** C[m×n] = beta·C + A·Bᵀ, with A [m×k] and B [n×k] row-major. */
 export function gemm_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
                         c: usize, ldc: i32, beta: f32, scratch: usize): void {
   gemm(m, n, k, a, <usize>lda << 2, 4, b, 4, <usize>ldb << 2, c, ldc, beta, scratch);
+}
+
+/**
+ * C[m×n] = act(A·Bᵀ + bias) (bias [n], 0 for none; act codes as bias_act): a dense layer's
+ * forward pass, bit-identical to gemm_nt followed by bias_act.
+ */
+export function gemm_nt_bias_act(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
+                                 c: usize, ldc: i32, bias: usize, act: i32, alpha: f32, scratch: usize): void {
+  gemm(m, n, k, a, <usize>lda << 2, 4, b, 4, <usize>ldb << 2, c, ldc, 0, scratch, bias, act, alpha);
 }
 
 /** C[m×n] = beta·C + A·B, with A [m×k] and B [k×n] row-major. */

@@ -156,8 +156,8 @@ export class Engine {
     const { k, plan, ws } = this;
     for (let i = from; i < to; i++) {
       const L = plan.layers[i];
-      k.gemm_nt(rows, L.outDim, L.inDim, input, L.inDim, this.param(L.weight), L.inDim, ws.acts[i], L.outDim, 0, ws.pack);
-      k.bias_act(ws.acts[i], rows, L.outDim, this.param(L.bias), L.act, plan.alpha);
+      k.gemm_nt_bias_act(rows, L.outDim, L.inDim, input, L.inDim, this.param(L.weight), L.inDim, ws.acts[i], L.outDim,
+        this.param(L.bias), L.act, plan.alpha, ws.pack);
       input = ws.acts[i];
     }
     return input;
@@ -213,7 +213,18 @@ export class Engine {
     const { k, plan } = this;
     const own = plan.ownership[owner];
     const pack = this.ws.pack;
-    const live = shards.filter((shard) => shard.rows > 0);
+    // Shards whose rows follow each other in memory (a full workspace, then the next one: see
+    // buildPlan) are summed as one block: one GEMM over all their rows, the same chain per element.
+    const live: Shard[] = [];
+    for (const shard of shards) {
+      if (shard.rows === 0) continue;
+      const last = live[live.length - 1];
+      if (last && last.workspace + last.rows / plan.workspaces[0].rows === shard.workspace && last.rows % plan.workspaces[0].rows === 0) {
+        live[live.length - 1] = { workspace: last.workspace, rows: last.rows + shard.rows };
+      } else {
+        live.push({ ...shard });
+      }
+    }
     const rows = (fn: (ws: Workspace, rows: number, beta: number) => void) =>
       live.forEach((shard, n) => fn(plan.workspaces[shard.workspace], shard.rows, n === 0 && !accumulate ? 0 : 1));
     plan.layers.forEach((L, i) => {

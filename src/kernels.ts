@@ -9,6 +9,8 @@ export interface KernelExports {
   relaxed_simd(): number;
   gemm_scratch_bytes(): number;
   gemm_nt(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
+  gemm_nt_bias_act(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number,
+    bias: Ptr, act: number, alpha: number, scratch: Ptr): void;
   gemm_nn(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
   gemm_tn(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
   bias_act(y: Ptr, rows: number, cols: number, bias: Ptr, act: number, alpha: number): void;

@@ -83,6 +83,24 @@ for (const build of ['simd', 'relaxed'] as const) {
       }
     });
 
+    it('gemm_nt_bias_act gives each element bit for bit as gemm_nt then bias_act, for every activation and path', () => {
+      // Shapes: direct path with a partial last panel and rows past a multiple of 4; the narrow
+      // (transposed) path; k over two blocks of KC; k = 0; no bias.
+      const next = rng(41);
+      const shapes = [[13, 19, 70], [37, 20, 45], [5, 3, 1031], [6, 9, 0], [33, 41, 17]];
+      shapes.forEach(([m, n, k], s) => {
+        const a = randomArray(m * k, next), b = randomArray(n * k, next), bias = randomArray(n, next);
+        const pa = K.put(a), pb = K.put(b), pbias = s === 4 ? 0 : K.put(bias), scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
+        for (let act = 0; act <= 6; act++) {
+          const fused = K.put(randomArray(m * n, next)), separate = K.arena.allocFloats(m * n);
+          K.k.gemm_nt_bias_act(m, n, k, pa, k, pb, k, fused, n, pbias, act, 0.3, scratch);
+          K.k.gemm_nt(m, n, k, pa, k, pb, k, separate, n, 0, scratch);
+          K.k.bias_act(separate, m, n, pbias, act, 0.3);
+          expect(Array.from(K.get(fused, m * n)), `${m}x${n}x${k} act ${act}`).toEqual(Array.from(K.get(separate, m * n)));
+        }
+      });
+    });
+
     it('gemm with k = 0 scales C by beta', () => {
       const pc = K.put([1, 2, 3, 4, 5, 6]);
       K.k.gemm_nn(2, 3, 0, 0, 1, 0, 3, pc, 3, 0.5, K.arena.alloc(K.k.gemm_scratch_bytes()));

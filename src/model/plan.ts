@@ -32,22 +32,29 @@ export function ownership(config: ResolvedConfig, layout: ParameterLayout, worke
   }));
 }
 
-/** Allocates scratch for `workers` workspaces of `rows` rows each and returns the plan. */
+/**
+ * Allocates scratch for `workers` workspaces of `rows` rows each and returns the plan. Each
+ * buffer is one block for all workspaces, workspace w's rows following workspace w − 1's
+ * (Engine.weightGradients runs full consecutive shards as one GEMM over all their rows).
+ */
 export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig, layout: ParameterLayout,
                           model: ModelRegions, workers: number, rows: number): Plan {
-  const workspaces: Workspace[] = [];
-  for (let w = 0; w < workers; w++) {
-    workspaces.push({
-      rows,
-      x: arena.allocFloats(rows * config.inputDim),
-      acts: layout.layers.map((l) => arena.allocFloats(rows * l.outDim)),
-      dY: layout.layers.map((l) => arena.allocFloats(rows * l.outDim)),
-      eps: arena.allocFloats(rows * config.latentDim),
-      z: arena.allocFloats(rows * config.latentDim),
-      dz: arena.allocFloats(rows * config.latentDim),
-      pack: arena.alloc(k.gemm_scratch_bytes()),
-    });
-  }
+  const stacked = (cols: number): number[] => {
+    const base = arena.allocFloats(workers * rows * cols);
+    return Array.from({ length: workers }, (_, w) => base + 4 * w * rows * cols);
+  };
+  const x = stacked(config.inputDim), eps = stacked(config.latentDim), z = stacked(config.latentDim), dz = stacked(config.latentDim);
+  const acts = layout.layers.map((l) => stacked(l.outDim)), dY = layout.layers.map((l) => stacked(l.outDim));
+  const workspaces: Workspace[] = Array.from({ length: workers }, (_, w) => ({
+    rows,
+    x: x[w],
+    acts: acts.map((a) => a[w]),
+    dY: dY.map((d) => d[w]),
+    eps: eps[w],
+    z: z[w],
+    dz: dz[w],
+    pack: arena.alloc(k.gemm_scratch_bytes()),
+  }));
   const alpha = config.activation === 'leaky_relu' || config.activation === 'elu' ? config.activationAlpha : 0;
   return {
     inputDim: config.inputDim,
