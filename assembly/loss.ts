@@ -5,6 +5,20 @@ import { exp4, log1p01 } from './vmath';
 
 const LOG_2PI: f64 = 1.8378770664093453;
 
+// Four elements at byte offset off: returns their loss terms, stores σ(l) − x when grad ≠ 0.
+// @ts-ignore: decorator
+@inline function bernoulli4(logits: usize, x: usize, grad: usize, off: usize): v128 {
+  const l = v128.load(logits + off);
+  const t = v128.load(x + off);
+  const e = exp4(f32x4.neg(f32x4.abs(l))); // e^(−|l|) ∈ (0, 1]
+  if (grad) {
+    const d = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e)); // σ(|l|)
+    const s = v128.bitselect(d, f32x4.mul(e, d), f32x4.ge(l, f32x4.splat(0)));
+    v128.store(grad + off, f32x4.sub(s, t));
+  }
+  return f32x4.add(f32x4.sub(f32x4.max(l, f32x4.splat(0)), f32x4.mul(l, t)), log1p01(e));
+}
+
 /**
  * Bernoulli negative log-likelihood on logits l for targets x ∈ [0,1], summed:
  *   Σ max(l,0) − l·x + log(1+e^(−|l|))        (stable form of −x log σ(l) − (1−x) log(1−σ(l)))
@@ -14,20 +28,19 @@ export function bernoulli_nll(logits: usize, x: usize, n: i32, grad: usize): f64
   let total: f64 = 0;
   let i = 0;
   // Four lanes at a time; each block of up to 1024 elements is summed in f32 and added in f64.
+  // Two vectors per iteration (the exp/log constants are re-splatted at each use by V8, see
+  // optim.ts), added to the accumulator in element order.
   while (i + 4 <= n) {
     let acc = f32x4.splat(0);
     const end = min(n & ~3, i + 1024);
-    for (; i < end; i += 4) {
+    for (; i + 8 <= end; i += 8) {
       const off = <usize>i << 2;
-      const l = v128.load(logits + off);
-      const t = v128.load(x + off);
-      const e = exp4(f32x4.neg(f32x4.abs(l))); // e^(−|l|) ∈ (0, 1]
-      acc = f32x4.add(acc, f32x4.add(f32x4.sub(f32x4.max(l, f32x4.splat(0)), f32x4.mul(l, t)), log1p01(e)));
-      if (grad) {
-        const d = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e)); // σ(|l|)
-        const s = v128.bitselect(d, f32x4.mul(e, d), f32x4.ge(l, f32x4.splat(0)));
-        v128.store(grad + off, f32x4.sub(s, t));
-      }
+      acc = f32x4.add(acc, bernoulli4(logits, x, grad, off));
+      acc = f32x4.add(acc, bernoulli4(logits, x, grad, off + 16));
+    }
+    if (i < end) {
+      acc = f32x4.add(acc, bernoulli4(logits, x, grad, <usize>i << 2));
+      i += 4;
     }
     total += <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)
            + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);

@@ -313,6 +313,15 @@ for (const build of ['simd', 'relaxed'] as const) {
       const out = K.arena.allocFloats(10);
       K.k.gather_u8(out, bytes, idx, 0, 2, 5, 1 / 255);
       expect(Array.from(K.get(out, 10))).toEqual([10, 11, 12, 13, 14, 0, 1, 2, 3, 4].map((i) => Math.fround((i * 17) * Math.fround(1 / 255))));
+      // Rows of 37 pixels: two 16-pixel vector blocks and a scalar tail, every byte value.
+      const wide = K.arena.alloc(4 * 37), wideOut = K.arena.allocFloats(3 * 37);
+      const pixels = Array.from({ length: 4 * 37 }, (_, i) => (i * 97 + 13) % 256);
+      K.arena.u8(wide, pixels.length).set(pixels);
+      K.arena.i32(idx, 2).set([3, 1]);
+      K.k.gather_u8(wideOut, wide, idx, 0, 2, 37, 1 / 255);
+      K.k.gather_u8(wideOut + 4 * 2 * 37, wide, 0, 2, 1, 37, 1 / 255);
+      const rowOf = (r: number) => pixels.slice(37 * r, 37 * r + 37).map((b) => Math.fround(b * Math.fround(1 / 255)));
+      expect(Array.from(K.get(wideOut, 3 * 37))).toEqual([...rowOf(3), ...rowOf(1), ...rowOf(2)]);
       K.k.gather_f32(out, ps + 4 * 5, 0, 1, 2, 5);
       expect(Array.from(K.get(out, 10))).toEqual(Array.from(K.get(ps + 4 * 10, 10)));
 
