@@ -21,7 +21,12 @@ const NO_EPILOGUE: i32 = -1;
 export const NR: i32 = 8;
 export const MR: i32 = 4;
 export const KC: i32 = 512;
-/** Rows of A packed at a time (MC × KC floats of scratch). */
+/**
+ * Rows of A packed at a time when k fills a block of KC; a shorter block packs proportionally
+ * more rows (the packed block of A is at most MC × KC floats, 256 KiB, in L2), so that each
+ * packed panel of B serves more rows: a weight gradient (k = the batch) packs B once per 512 rows
+ * instead of once per 128.
+ */
 export const MC: i32 = 128;
 
 // a·b + c; the relaxed build fuses it (f32x4.relaxed_madd), the plain build rounds twice.
@@ -265,7 +270,7 @@ function scaleMatrix(m: i32, n: i32, c: usize, ldc: i32, beta: f32): void {
 }
 
 // Shared driver: op(A) element (i, k) at a + i·sai + k·sak bytes, op(B) element (k, j) at
-// b + k·sbk + j·sbj. For each block of KC of k and MC rows, A is packed once into 4-row panels;
+// b + k·sbk + j·sbj. For each block of KC of k and of rows (MC·KC/kc), A is packed once into 4-row panels;
 // then each 8-column panel of B is packed and swept by 4×8 tiles. With transC the tiles are
 // stored transposed: C's element (i, j) is at c + j·ldc + i (in floats). Every element of C is
 // one summation chain over k in order (see loadRow), whichever way the problem is laid out.
@@ -282,8 +287,9 @@ function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usiz
     const kc = min(KC, k - k0);
     const bt: f32 = k0 == 0 ? beta : 1;
     const last = act != NO_EPILOGUE && k0 + kc == k;
-    for (let i0 = 0; i0 < m; i0 += MC) {
-      const mc = min(MC, m - i0);
+    const rowsPerBlock = max(MC, (MC * KC / kc) & ~(MR - 1));
+    for (let i0 = 0; i0 < m; i0 += rowsPerBlock) {
+      const mc = min(rowsPerBlock, m - i0);
       packA(a, sai, sak, i0, mc, k0, kc, apack);
       const m4 = mc & ~3;
       for (let j0 = 0; j0 < n; j0 += NR) {
