@@ -78,9 +78,12 @@ export interface Update {
   gradScale: number;
 }
 
-/** Rows of one pass held by one workspace: the weight-gradient phase reads shards in order. */
+/**
+ * Rows of one pass: `rows` rows from row `row` of the stacked workspace buffers (a pass's shards
+ * sit one after the other: see buildPlan). The weight-gradient phase reads shards in order.
+ */
 export interface Shard {
-  workspace: number;
+  row: number;
   rows: number;
 }
 
@@ -94,15 +97,16 @@ export function splitRange(total: number, parts: number, align = 1): number[] {
 
 /**
  * A step's passes: the batch is cut, in row order, into passes of at most workers × capacity
- * rows, and each pass into per-worker shards [start, rows). Summing shards in order sums rows in
+ * rows, and each pass into per-worker shards: batch rows [start, start + rows), held from row
+ * `row` of the stacked workspaces (one after the other). Summing shards in order sums rows in
  * order, so gradients do not depend on the worker count.
  */
-export function stepPasses(batch: number, workers: number, capacity: number): { start: number; rows: number }[][] {
-  const passes: { start: number; rows: number }[][] = [];
+export function stepPasses(batch: number, workers: number, capacity: number): (Shard & { start: number })[][] {
+  const passes: (Shard & { start: number })[][] = [];
   for (let from = 0; from < batch; from += workers * capacity) {
     const size = Math.min(workers * capacity, batch - from);
     const bounds = splitRange(size, workers);
-    passes.push(Array.from({ length: workers }, (_, w) => ({ start: from + bounds[w], rows: bounds[w + 1] - bounds[w] })));
+    passes.push(Array.from({ length: workers }, (_, w) => ({ start: from + bounds[w], row: bounds[w], rows: bounds[w + 1] - bounds[w] })));
   }
   return passes;
 }
@@ -133,9 +137,28 @@ export class Engine {
     this.ws = plan.workspaces[worker];
   }
 
-  private loadRows(data: DataRef, idx: number, start: number, rows: number): void {
-    if (data.u8) this.k.gather_u8(this.ws.x, data.ptr, idx, start, rows, data.cols, U8_SCALE);
-    else this.k.gather_f32(this.ws.x, data.ptr, idx, start, rows, data.cols);
+  /**
+   * The buffers from row `row` of the stacked workspaces on (every workspace's buffers are one
+   * block per kind, workspace w + 1's rows after workspace w's), with this worker's GEMM scratch.
+   */
+  private view(row: number): Workspace {
+    const { plan } = this, base = plan.workspaces[0];
+    const L = plan.latentDim;
+    return {
+      rows: plan.workspaces.length * base.rows - row,
+      x: base.x + 4 * row * plan.inputDim,
+      acts: base.acts.map((a, i) => a + 4 * row * plan.layers[i].outDim),
+      dY: base.dY.map((d, i) => d + 4 * row * plan.layers[i].outDim),
+      eps: base.eps + 4 * row * L,
+      z: base.z + 4 * row * L,
+      dz: base.dz + 4 * row * L,
+      pack: this.ws.pack,
+    };
+  }
+
+  private loadRows(ws: Workspace, data: DataRef, idx: number, start: number, rows: number): void {
+    if (data.u8) this.k.gather_u8(ws.x, data.ptr, idx, start, rows, data.cols, U8_SCALE);
+    else this.k.gather_f32(ws.x, data.ptr, idx, start, rows, data.cols);
   }
 
   private param(floatOffset: number): number {
@@ -152,8 +175,8 @@ export class Engine {
   }
 
   /** Runs dense layers [from, to) on `rows` rows starting from `input`; returns the last output. */
-  private forwardLayers(from: number, to: number, input: number, rows: number): number {
-    const { k, plan, ws } = this;
+  private forwardLayers(ws: Workspace, from: number, to: number, input: number, rows: number): number {
+    const { k, plan } = this;
     for (let i = from; i < to; i++) {
       const L = plan.layers[i];
       k.gemm_nt_bias_act(rows, L.outDim, L.inDim, input, L.inDim, this.param(L.weight), L.inDim, ws.acts[i], L.outDim,
@@ -164,12 +187,12 @@ export class Engine {
   }
 
   /** Encoder, noise (sample index from idx or start+r), z, decoder and loss; ∂/∂output into dY when grad. */
-  private forwardLoss(rows: number, idx: number, start: number, stream: number, seed: number, grad: boolean): LossSums {
-    const { k, plan, ws } = this;
-    const head = this.forwardLayers(0, plan.encoderLayers, ws.x, rows);
+  private forwardLoss(ws: Workspace, rows: number, idx: number, start: number, stream: number, seed: number, grad: boolean): LossSums {
+    const { k, plan } = this;
+    const head = this.forwardLayers(ws, 0, plan.encoderLayers, ws.x, rows);
     k.normal_rows(ws.eps, rows, plan.latentDim, idx, start, seed, stream);
     const kl = k.latent_forward(head, rows, plan.latentDim, ws.eps, ws.z);
-    const out = this.forwardLayers(plan.encoderLayers, plan.layers.length, ws.z, rows);
+    const out = this.forwardLayers(ws, plan.encoderLayers, plan.layers.length, ws.z, rows);
     const dOut = grad ? ws.dY[plan.layers.length - 1] : 0;
     const reconstruction = plan.bernoulli
       ? k.bernoulli_nll(out, ws.x, rows * plan.inputDim, dOut)
@@ -178,16 +201,17 @@ export class Engine {
   }
 
   /**
-   * Phase 1 of a step, for `rows` rows (≤ workspace capacity) whose dataset indices are the i32
-   * array at byte `idx`: forward, loss, and backward through every layer into this workspace's
-   * dY buffers (no weight gradients yet). Noise for a row is keyed by (seed, stream = epoch,
-   * dataset index), whatever worker draws it.
+   * Phase 1 of a step, for the shard of `rows` rows at stacked row `row` (see Shard) whose dataset
+   * indices are the i32 array at byte `idx`: forward, loss, and backward through every layer into
+   * the shard's dY buffers (no weight gradients yet). Noise for a row is keyed by (seed, stream =
+   * epoch, dataset index), whatever worker draws it.
    */
-  forwardBackward(data: DataRef, idx: number, rows: number, stream: number): LossSums {
+  forwardBackward(data: DataRef, idx: number, { row, rows }: Shard, stream: number): LossSums {
     if (rows === 0) return { reconstruction: 0, kl: 0 };
-    const { k, plan, ws } = this;
-    this.loadRows(data, idx, 0, rows);
-    const sums = this.forwardLoss(rows, idx, 0, stream, plan.seed, true);
+    const { k, plan } = this;
+    const ws = this.view(row);
+    this.loadRows(ws, data, idx, 0, rows);
+    const sums = this.forwardLoss(ws, rows, idx, 0, stream, plan.seed, true);
     for (let i = plan.layers.length - 1; i > 0; i--) {
       const L = plan.layers[i];
       const target = i === plan.encoderLayers ? ws.dz : ws.dY[i - 1];
@@ -203,8 +227,8 @@ export class Engine {
   }
 
   /**
-   * Phase 2: gradients of the parameters `owner` owns, over the shards in order (each a
-   * workspace filled by phase 1): dW[o0:o1] = Σ_shards dY[:, o0:o1]ᵀ·X, db = column sums.
+   * Phase 2: gradients of the parameters `owner` owns, over the shards in order (each filled by
+   * phase 1): dW[o0:o1] = Σ_shards dY[:, o0:o1]ᵀ·X, db = column sums.
    * accumulate adds to the gradients of an earlier pass of the same step. With `update`, each
    * layer's owned parameters are stepped by the optimiser as soon as their gradients are complete
    * (while those are still in cache): only for the last pass of a step without clipping.
@@ -213,20 +237,17 @@ export class Engine {
     const { k, plan } = this;
     const own = plan.ownership[owner];
     const pack = this.ws.pack;
-    // Shards whose rows follow each other in memory (a full workspace, then the next one: see
-    // buildPlan) are summed as one block: one GEMM over all their rows, the same chain per element.
+    // Shards whose rows follow each other (a pass's shards do) are summed as one block: one GEMM
+    // over all their rows, the same chain per element as one GEMM per shard.
     const live: Shard[] = [];
     for (const shard of shards) {
       if (shard.rows === 0) continue;
       const last = live[live.length - 1];
-      if (last && last.workspace + last.rows / plan.workspaces[0].rows === shard.workspace && last.rows % plan.workspaces[0].rows === 0) {
-        live[live.length - 1] = { workspace: last.workspace, rows: last.rows + shard.rows };
-      } else {
-        live.push({ ...shard });
-      }
+      if (last && last.row + last.rows === shard.row) live[live.length - 1] = { row: last.row, rows: last.rows + shard.rows };
+      else live.push({ ...shard });
     }
     const rows = (fn: (ws: Workspace, rows: number, beta: number) => void) =>
-      live.forEach((shard, n) => fn(plan.workspaces[shard.workspace], shard.rows, n === 0 && !accumulate ? 0 : 1));
+      live.forEach((shard, n) => fn(this.view(shard.row), shard.rows, n === 0 && !accumulate ? 0 : 1));
     plan.layers.forEach((L, i) => {
       const [o0, o1] = own.units[i];
       if (o1 <= o0) return;
@@ -296,8 +317,8 @@ export class Engine {
     const sums = { reconstruction: 0, kl: 0 };
     for (let done = 0; done < rows; done += this.ws.rows) {
       const n = Math.min(this.ws.rows, rows - done);
-      this.loadRows(data, 0, start + done, n);
-      const s = this.forwardLoss(n, 0, start + done, stream, seed, false);
+      this.loadRows(this.ws, data, 0, start + done, n);
+      const s = this.forwardLoss(this.ws, n, 0, start + done, stream, seed, false);
       sums.reconstruction += s.reconstruction;
       sums.kl += s.kl;
     }
@@ -309,8 +330,8 @@ export class Engine {
     const width = 2 * this.plan.latentDim;
     for (let done = 0; done < rows; done += this.ws.rows) {
       const n = Math.min(this.ws.rows, rows - done);
-      this.loadRows(data, 0, start + done, n);
-      const head = this.forwardLayers(0, this.plan.encoderLayers, this.ws.x, n);
+      this.loadRows(this.ws, data, 0, start + done, n);
+      const head = this.forwardLayers(this.ws, 0, this.plan.encoderLayers, this.ws.x, n);
       this.k.gather_f32(out + 4 * width * done, head, 0, 0, n, width);
     }
   }
@@ -326,7 +347,7 @@ export class Engine {
     if (noiseSeed !== undefined) k.normal_rows(z, rows, L, 0, zRowOffset, noiseSeed, SAMPLE_STREAM);
     for (let done = 0; done < rows; done += ws.rows) {
       const n = Math.min(ws.rows, rows - done);
-      const last = this.forwardLayers(plan.encoderLayers, plan.layers.length, z + 4 * L * done, n);
+      const last = this.forwardLayers(ws, plan.encoderLayers, plan.layers.length, z + 4 * L * done, n);
       const dst = out + 4 * plan.inputDim * done;
       if (plan.bernoulli) k.sigmoid(last, dst, n * plan.inputDim);
       else k.gather_f32(dst, last, 0, 0, n, plan.inputDim);

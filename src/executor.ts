@@ -77,8 +77,8 @@ export class InThreadExecutor implements Executor {
     let sums: LossSums = { reconstruction: 0, kl: 0 };
     const passes = stepPasses(batch, 1, this.plan.workspaces[0].rows);
     passes.forEach(([shard], pass) => {
-      sums = addSums(sums, this.engine.forwardBackward(data, idxPtr + 4 * shard.start, shard.rows, stream));
-      this.engine.weightGradients(0, [{ workspace: 0, rows: shard.rows }], pass > 0, pass + 1 === passes.length ? update : undefined);
+      sums = addSums(sums, this.engine.forwardBackward(data, idxPtr + 4 * shard.start, shard, stream));
+      this.engine.weightGradients(0, [shard], pass > 0, pass + 1 === passes.length ? update : undefined);
     });
     return sums;
   }

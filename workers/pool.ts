@@ -220,7 +220,7 @@ export class WorkerPool implements Executor {
     const lost: number[] = [];
     state.forEach((st, w) => {
       if (fused && st === SLICE_WORKING) {
-        this.local.weightGradients(w, passes[0].map((shard, i) => ({ workspace: i, rows: shard.rows })), false, update);
+        this.local.weightGradients(w, passes[0], false, update);
       } else if (!fused && st === SLICE_GRADS_READY) {
         this.local.applyOptimizer(w, update);
       } else if (st !== SLICE_DONE) {

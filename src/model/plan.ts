@@ -34,8 +34,9 @@ export function ownership(config: ResolvedConfig, layout: ParameterLayout, worke
 
 /**
  * Allocates scratch for `workers` workspaces of `rows` rows each and returns the plan. Each
- * buffer is one block for all workspaces, workspace w's rows following workspace w − 1's
- * (Engine.weightGradients runs full consecutive shards as one GEMM over all their rows).
+ * buffer is one block for all workspaces, workspace w's rows following workspace w − 1's: a
+ * training pass puts its shards one after the other in these blocks (stepPasses), so the weight
+ * gradients of a pass are one GEMM over all its rows (Engine.weightGradients).
  */
 export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig, layout: ParameterLayout,
                           model: ModelRegions, workers: number, rows: number): Plan {
