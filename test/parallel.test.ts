@@ -51,6 +51,24 @@ describe('worker pool', () => {
     }
   });
 
+  it('a step trains on the parameters as they are now, also after setParameters (the prepacked weights are refreshed)', async () => {
+    const x = images.subarray(0, 784 * 64);
+    // Other parameters, the same seed (noise is keyed by the model's seed).
+    const source = await VAE.create(config);
+    await source.fit(images.subarray(784 * 1000, 784 * 1600), { epochs: 1, batchSize: 50 });
+    const expected = await source.computeGradients(x, 1); // epoch 2's noise (stream 1)
+    for (const workers of [1, 2]) {
+      const vae = await VAE.create(config);
+      await vae.fit(x, { epochs: 1, batchSize: 64, workers }); // packs and trains its own parameters
+      vae.setParameters(source.getParameters());
+      let first: number | undefined;
+      await vae.fit(x, { epochs: 1, batchSize: 64, shuffle: false, workers, onBatchEnd: (b) => { first ??= b.loss; } });
+      await vae.dispose();
+      expect(first, `${workers} worker(s)`).toBeCloseTo(expected.loss, 3);
+    }
+    await source.dispose();
+  });
+
   it('gradient clipping gives the same result with 1 and 2 workers', async () => {
     const one = await train(1, 60, 30, { clipNorm: 5 }), two = await train(2, 60, 30, { clipNorm: 5 });
     expect(relativeDistance(one.params, two.params)).toBeLessThan(1e-4);
