@@ -38,12 +38,18 @@ export const ACT_SOFTPLUS: i32 = 6;
 }
 
 // @ts-ignore: decorator
-@inline function vectorAct(x: v128, act: i32, alpha: v128): v128 {
+@inline export function vectorAct(x: v128, act: i32, alpha: v128): v128 {
   if (act == ACT_RELU) return f32x4.max(x, f32x4.splat(0));
   if (act == ACT_LEAKY_RELU) {
     return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, f32x4.splat(0)));
   }
   return x;
+}
+
+/** Whether vectorAct computes act (the rest are scalar, through scalarAct). */
+// @ts-ignore: decorator
+@inline export function isVectorAct(act: i32): bool {
+  return act == ACT_IDENTITY || act == ACT_RELU || act == ACT_LEAKY_RELU;
 }
 
 /**
@@ -59,7 +65,7 @@ export function bias_act(y: usize, rows: i32, cols: i32, bias: usize, act: i32, 
  * it is stored: the fused forward epilogue, bit-identical to a separate bias_act pass).
  */
 export function bias_act_block(y: usize, rowBytes: usize, rows: i32, cols: i32, bias: usize, act: i32, alpha: f32): void {
-  const vectorised = act == ACT_IDENTITY || act == ACT_RELU || act == ACT_LEAKY_RELU;
+  const vectorised = isVectorAct(act);
   const valpha = f32x4.splat(alpha);
   const c4 = cols & ~3;
   for (let r = 0; r < rows; r++) {

@@ -13,7 +13,7 @@
 // gemm_nt_bias_act is the forward pass of a dense layer, Y = act(X·Wᵀ + b): the bias and the
 // activation are applied to each tile of C right after its last store, while it is in L1.
 
-import { bias_act_block } from './elementwise';
+import { ACT_LEAKY_RELU, ACT_RELU, bias_act_block, isVectorAct, vectorAct } from './elementwise';
 
 /** act code for "no epilogue". */
 const NO_EPILOGUE: i32 = -1;
@@ -170,6 +170,20 @@ function packTransposed(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, 
 
 // 4×8 tile over kc packed steps: A packed as [kc][4] at ap, B as [kc][8] at bp.
 export function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
+  tileBody(kc, ap, bp, c, ldcBytes, nc, beta, tile, false, 0, 0, 0);
+}
+
+// The same for a full panel (nc = 8) with act(acc + bias[0..8]) applied in registers before the
+// store, exactly as bias_act would (act: one that vectorAct computes). A separate function, so
+// that the plain tile carries no epilogue parameters (measured: 8% slower at k = 20 with them).
+function tile4x8Act(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, beta: f32, tile: usize,
+                    bias: usize, act: i32, alpha: f32): void {
+  tileBody(kc, ap, bp, c, ldcBytes, NR, beta, tile, true, bias, act, alpha);
+}
+
+// @ts-ignore: decorator
+@inline function tileBody(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize,
+                          fused: bool, bias: usize, act: i32, alpha: f32): void {
   const c1 = c + ldcBytes, c2 = c + 2 * ldcBytes, c3 = c + 3 * ldcBytes;
   let c00 = loadRow(c, nc, beta, tile, false), c01 = loadRow(c, nc, beta, tile, true);
   let c10 = loadRow(c1, nc, beta, tile, false), c11 = loadRow(c1, nc, beta, tile, true);
@@ -188,6 +202,24 @@ export function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize
     c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
     ap += MR << 2;
     bp += NR << 2;
+  }
+  if (fused) {
+    const va = f32x4.splat(alpha);
+    if (bias) {
+      const b0 = v128.load(bias), b1 = v128.load(bias, 16);
+      c00 = f32x4.add(c00, b0); c01 = f32x4.add(c01, b1); c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
+      c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1); c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
+    }
+    // One branch on the activation, then eight vectors through the same vectorAct as bias_act.
+    if (act == ACT_RELU) {
+      c00 = vectorAct(c00, ACT_RELU, va); c01 = vectorAct(c01, ACT_RELU, va); c10 = vectorAct(c10, ACT_RELU, va);
+      c11 = vectorAct(c11, ACT_RELU, va); c20 = vectorAct(c20, ACT_RELU, va); c21 = vectorAct(c21, ACT_RELU, va);
+      c30 = vectorAct(c30, ACT_RELU, va); c31 = vectorAct(c31, ACT_RELU, va);
+    } else if (act == ACT_LEAKY_RELU) {
+      c00 = vectorAct(c00, ACT_LEAKY_RELU, va); c01 = vectorAct(c01, ACT_LEAKY_RELU, va); c10 = vectorAct(c10, ACT_LEAKY_RELU, va);
+      c11 = vectorAct(c11, ACT_LEAKY_RELU, va); c20 = vectorAct(c20, ACT_LEAKY_RELU, va); c21 = vectorAct(c21, ACT_LEAKY_RELU, va);
+      c30 = vectorAct(c30, ACT_LEAKY_RELU, va); c31 = vectorAct(c31, ACT_LEAKY_RELU, va);
+    }
   }
   storeRow(c, c00, c01, nc, tile);
   storeRow(c1, c10, c11, nc, tile);
@@ -295,6 +327,8 @@ function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usiz
       for (let j0 = 0; j0 < n; j0 += NR) {
         const nc = min(NR, n - j0);
         packB(b, sbk, sbj, k0, kc, j0, nc, panel);
+        // The epilogue of a full panel's 4-row tiles runs on the accumulators, before the store.
+        const inRegisters = last && nc == NR && isVectorAct(act);
         const cBlock = c + <usize>j0 * cj + <usize>i0 * ci;
         let i = 0;
         for (; i < m4; i += MR) {
@@ -302,6 +336,8 @@ function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usiz
           if (transC) {
             tile4x8T(kc, ap, panel, cp, ldcBytes, nc, bt, tile);
             if (last) epilogue(cp, ldcBytes, nc, MR, i0 + i, bias, act, alpha);
+          } else if (inRegisters) {
+            tile4x8Act(kc, ap, panel, cp, ldcBytes, bt, tile, bias ? bias + (<usize>j0 << 2) : 0, act, alpha);
           } else {
             tile4x8(kc, ap, panel, cp, ldcBytes, nc, bt, tile);
             if (last) epilogue(cp, ldcBytes, MR, nc, j0, bias, act, alpha);

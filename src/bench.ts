@@ -86,3 +86,35 @@ export async function measureGemms(build: KernelBuild = 'auto', ceiling?: number
     return { ...g, gflops, percentOfCeiling: ceiling ? (100 * gflops) / ceiling : NaN };
   });
 }
+
+export interface ForwardResult { m: number; n: number; k: number; what: string; fusedUs: number; gemmUs: number; separateUs: number }
+
+/**
+ * The forward GEMMs of the reference model as training runs them, Y = ReLU(X·Wᵀ + b) with the
+ * bias and activation applied to each tile as it is stored (gemm_nt_bias_act), next to the bare
+ * GEMM and to the GEMM followed by a separate bias_act pass: microseconds per call.
+ */
+export async function measureForward(build: KernelBuild = 'auto'): Promise<ForwardResult[]> {
+  const { k, arena } = await kernels(build);
+  const scratch = arena.alloc(k.gemm_scratch_bytes());
+  return REFERENCE_GEMMS.filter((g) => g.layout === 'nt').map((g) => {
+    const mark = arena.mark();
+    const a = arena.allocFloats(g.m * g.k), b = arena.allocFloats(g.n * g.k), c = arena.allocFloats(g.m * g.n), bias = arena.allocFloats(g.n);
+    k.uniform_fill(a, g.m * g.k, -1, 1, 1, 1, 0);
+    k.uniform_fill(b, g.n * g.k, -1, 1, 1, 2, 0);
+    k.uniform_fill(bias, g.n, -1, 1, 1, 3, 0);
+    const reps = Math.max(1, Math.round(2e8 / (2 * g.m * g.n * g.k)));
+    const time = (run: () => void) => {
+      run();
+      return (1e6 * bestOf(5, () => { for (let r = 0; r < reps; r++) run(); })) / reps;
+    };
+    const result = {
+      m: g.m, n: g.n, k: g.k, what: g.what,
+      fusedUs: time(() => k.gemm_nt_bias_act(g.m, g.n, g.k, a, g.k, b, g.k, c, g.n, bias, 1, 0, scratch)),
+      gemmUs: time(() => k.gemm_nt(g.m, g.n, g.k, a, g.k, b, g.k, c, g.n, 0, scratch)),
+      separateUs: time(() => { k.gemm_nt(g.m, g.n, g.k, a, g.k, b, g.k, c, g.n, 0, scratch); k.bias_act(c, g.m, g.n, bias, 1, 0); }),
+    };
+    arena.release(mark);
+    return result;
+  });
+}
