@@ -302,8 +302,8 @@ function scaleMatrix(m: i32, n: i32, c: usize, ldc: i32, beta: f32): void {
 }
 
 // Shared driver: op(A) element (i, k) at a + i·sai + k·sak bytes, op(B) element (k, j) at
-// b + k·sbk + j·sbj. For each block of KC of k and of rows (MC·KC/kc), A is packed once into 4-row panels;
-// then each 8-column panel of B is packed and swept by 4×8 tiles. With transC the tiles are
+// b + k·sbk + j·sbj. For each block of at most KC of k and of MC·KC/kc rows (see MC), A is packed
+// once into 4-row panels; then each 8-column panel of B is packed and swept by 4×8 tiles. With transC the tiles are
 // stored transposed: C's element (i, j) is at c + j·ldc + i (in floats). Every element of C is
 // one summation chain over k in order (see loadRow), whichever way the problem is laid out.
 // The epilogue (if any) runs on each tile after the last block of k, indexed by C's columns.
@@ -374,7 +374,6 @@ function gemm(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usize
   if (n <= 3 * NR && m > n) drive(n, m, k, b, sbj, sbk, a, sak, sai, c, ldc, true, beta, scratch, bias, act, alpha);
   else drive(m, n, k, a, sai, sak, b, sbk, sbj, c, ldc, false, beta, scratch, bias, act, alpha);
 }
-
 
 /** C[m×n] = beta·C + A·Bᵀ, with A [m×k] and B [n×k] row-major. */
 export function gemm_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,

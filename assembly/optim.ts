@@ -20,14 +20,14 @@ const TINY: f32 = 1e-30;
 export function adam_step(p: usize, g: usize, m: usize, v: usize, n: i32,
                           lr: f32, beta1: f32, beta2: f32, eps: f32, step: i32,
                           gradScale: f32, weightDecay: f32, decoupled: i32): void {
-  // One loop per weight-decay form, so that the common case (none) does no work for it.
-  const n4 = n & ~3;
-  if (weightDecay == 0) adamVector(WD_NONE, p, g, m, v, n4, lr, beta1, beta2, eps, step, gradScale, 0);
-  else if (decoupled) adamVector(WD_DECOUPLED, p, g, m, v, n4, lr, beta1, beta2, eps, step, gradScale, weightDecay);
-  else adamVector(WD_COUPLED, p, g, m, v, n4, lr, beta1, beta2, eps, step, gradScale, weightDecay);
   const bc1 = 1 - Math.pow(<f64>beta1, <f64>step);
   const bc2 = 1 - Math.pow(<f64>beta2, <f64>step);
   const ss = <f32>(<f64>lr / bc1), ib = <f32>(1 / Math.sqrt(bc2));
+  // One loop per weight-decay form, so that the common case (none) does no work for it.
+  const n4 = n & ~3;
+  if (weightDecay == 0) adamVector(WD_NONE, p, g, m, v, n4, lr, beta1, beta2, eps, ss, ib, gradScale, 0);
+  else if (decoupled) adamVector(WD_DECOUPLED, p, g, m, v, n4, lr, beta1, beta2, eps, ss, ib, gradScale, weightDecay);
+  else adamVector(WD_COUPLED, p, g, m, v, n4, lr, beta1, beta2, eps, ss, ib, gradScale, weightDecay);
   const cw: f32 = decoupled ? 0 : weightDecay, sh: f32 = decoupled ? 1 - lr * weightDecay : 1;
   for (let i = n4; i < n; i++) {
     const off = <usize>i << 2;
@@ -54,11 +54,9 @@ const WD_NONE = 0, WD_COUPLED = 1, WD_DECOUPLED = 2;
 // (a zero decay term adds nothing: g + 0·p = g and p·1 = p).
 // @ts-ignore: decorator
 @inline function adamVector(wd: i32, p: usize, g: usize, m: usize, v: usize, n4: i32, lr: f32, beta1: f32, beta2: f32,
-                            eps: f32, step: i32, gradScale: f32, weightDecay: f32): void {
-  const bc1 = 1 - Math.pow(<f64>beta1, <f64>step);
-  const bc2 = 1 - Math.pow(<f64>beta2, <f64>step);
-  const stepSize = f32x4.splat(<f32>(<f64>lr / bc1));
-  const invSqrtBc2 = f32x4.splat(<f32>(1 / Math.sqrt(bc2)));
+                            eps: f32, ss: f32, ib: f32, gradScale: f32, weightDecay: f32): void {
+  const stepSize = f32x4.splat(ss); // lr / (1 − β₁ᵗ)
+  const invSqrtBc2 = f32x4.splat(ib); // 1 / √(1 − β₂ᵗ)
   const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1 - beta1);
   const vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1 - beta2);
   const veps = f32x4.splat(eps), vs = f32x4.splat(gradScale);
