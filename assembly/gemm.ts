@@ -5,15 +5,16 @@
 //   gemm_tn: C = beta·C + Aᵀ·B   A [k×m], B [k×n]   (weight gradient: dW = dYᵀ·X)
 //
 // All matrices are row-major f32 with leading dimensions in elements; pointers are byte offsets.
-// B is packed, one panel of NR = 8 columns by at most KC rows at a time, into `scratch`
-// (8·KC + 32 floats, caller-provided: kernels never allocate). A 4×8 register tile of C is held in
-// eight f32x4 accumulators; each k step loads two vectors of the packed panel and splats four
-// elements of A (the shape measured fastest on this CPU, shared/notes/PERF.md).
+// A is packed in 4-row panels and B one panel of NR = 8 columns by at most KC rows at a time, into
+// `scratch` (gemm_scratch_bytes(), caller-provided: kernels never allocate). A 4×8 register tile
+// of C is held in eight f32x4 accumulators; each k step loads two vectors of the packed panel and
+// splats four elements of A (the shape measured fastest on this CPU, shared/notes/PERF.md).
 //
 // gemm_nt_bias_act is the forward pass of a dense layer, Y = act(X·Wᵀ + b): the bias and the
-// activation are applied to each tile of C right after its last store, while it is in L1.
+// activation are applied to each tile of C after its last block of k, on the accumulators where
+// it can be (see drive), else on the tile just stored, while it is in L1.
 
-import { ACT_LEAKY_RELU, ACT_RELU, bias_act_block, isVectorAct, vectorAct } from './elementwise';
+import { bias_act_block, isVectorAct, vectorAct } from './elementwise';
 
 /** act code for "no epilogue". */
 const NO_EPILOGUE: i32 = -1;
@@ -210,16 +211,9 @@ function tile4x8Act(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, be
       c00 = f32x4.add(c00, b0); c01 = f32x4.add(c01, b1); c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
       c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1); c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
     }
-    // One branch on the activation, then eight vectors through the same vectorAct as bias_act.
-    if (act == ACT_RELU) {
-      c00 = vectorAct(c00, ACT_RELU, va); c01 = vectorAct(c01, ACT_RELU, va); c10 = vectorAct(c10, ACT_RELU, va);
-      c11 = vectorAct(c11, ACT_RELU, va); c20 = vectorAct(c20, ACT_RELU, va); c21 = vectorAct(c21, ACT_RELU, va);
-      c30 = vectorAct(c30, ACT_RELU, va); c31 = vectorAct(c31, ACT_RELU, va);
-    } else if (act == ACT_LEAKY_RELU) {
-      c00 = vectorAct(c00, ACT_LEAKY_RELU, va); c01 = vectorAct(c01, ACT_LEAKY_RELU, va); c10 = vectorAct(c10, ACT_LEAKY_RELU, va);
-      c11 = vectorAct(c11, ACT_LEAKY_RELU, va); c20 = vectorAct(c20, ACT_LEAKY_RELU, va); c21 = vectorAct(c21, ACT_LEAKY_RELU, va);
-      c30 = vectorAct(c30, ACT_LEAKY_RELU, va); c31 = vectorAct(c31, ACT_LEAKY_RELU, va);
-    }
+    // The same vectorAct as bias_act.
+    c00 = vectorAct(c00, act, va); c01 = vectorAct(c01, act, va); c10 = vectorAct(c10, act, va); c11 = vectorAct(c11, act, va);
+    c20 = vectorAct(c20, act, va); c21 = vectorAct(c21, act, va); c30 = vectorAct(c30, act, va); c31 = vectorAct(c31, act, va);
   }
   storeRow(c, c00, c01, nc, tile);
   storeRow(c1, c10, c11, nc, tile);
@@ -303,9 +297,10 @@ function scaleMatrix(m: i32, n: i32, c: usize, ldc: i32, beta: f32): void {
 
 // Shared driver: op(A) element (i, k) at a + i·sai + k·sak bytes, op(B) element (k, j) at
 // b + k·sbk + j·sbj. For each block of at most KC of k and of MC·KC/kc rows (see MC), A is packed
-// once into 4-row panels; then each 8-column panel of B is packed and swept by 4×8 tiles. With transC the tiles are
-// stored transposed: C's element (i, j) is at c + j·ldc + i (in floats). Every element of C is
-// one summation chain over k in order (see loadRow), whichever way the problem is laid out.
+// once into 4-row panels; then each 8-column panel of B is packed and swept by 4×8 tiles. With
+// transC the tiles are stored transposed: C's element (i, j) is at c + j·ldc + i (in floats).
+// Every element of C is one summation chain over k in order (see loadRow), whichever way the
+// problem is laid out.
 // The epilogue (if any) runs on each tile after the last block of k, indexed by C's columns.
 function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usize, sbk: usize, sbj: usize,
                c: usize, ldc: i32, transC: bool, beta: f32, scratch: usize, bias: usize, act: i32, alpha: f32): void {

@@ -87,10 +87,10 @@ export function gather_f32(dst: usize, src: usize, idx: usize, start: i32, rows:
 
 /** dst row r = s · src row (idx ? idx[r] : start + r), where src holds u8 rows (pixels · 1/255). */
 export function gather_u8(dst: usize, src: usize, idx: usize, start: i32, rows: i32, cols: i32, s: f32): void {
+  const vs = f32x4.splat(s);
   for (let r = 0; r < rows; r++) {
     const from = src + sourceRow(idx, start, r) * <usize>cols;
     const to = dst + ((<usize>r * <usize>cols) << 2);
-    const vs = f32x4.splat(s);
     let c = 0;
     for (; c + 16 <= cols; c += 16) { // 16 pixels: widen u8 → u16 → u32, convert, scale
       const bytes = v128.load(from + <usize>c);

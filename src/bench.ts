@@ -12,6 +12,8 @@ export interface Ceiling {
   tile: number;
   relaxedSimd: boolean;
 }
+/** A GEMM of the reference step: layout, shape and what it computes. */
+export type Shape = Omit<GemmResult, 'gflops' | 'percentOfCeiling'>;
 export interface GemmResult { layout: 'nt' | 'nn' | 'tn'; m: number; n: number; k: number; gflops: number; percentOfCeiling: number; what: string }
 
 async function kernels(build: KernelBuild): Promise<{ k: KernelExports; arena: Arena; relaxedSimd: boolean }> {
@@ -47,7 +49,7 @@ export async function measureCeiling(build: KernelBuild = 'auto'): Promise<Ceili
 }
 
 /** The GEMMs of one training step of the reference model (batch 128), plus a few larger shapes. */
-export const REFERENCE_GEMMS: Omit<GemmResult, 'gflops' | 'percentOfCeiling'>[] = [
+export const REFERENCE_GEMMS: Shape[] = [
   { layout: 'nt', m: 128, n: 400, k: 784, what: 'forward encoder.0' },
   { layout: 'nt', m: 128, n: 40, k: 400, what: 'forward head' },
   { layout: 'nt', m: 128, n: 400, k: 20, what: 'forward decoder.0' },
@@ -64,25 +66,40 @@ export const REFERENCE_GEMMS: Omit<GemmResult, 'gflops' | 'percentOfCeiling'>[] 
   { layout: 'tn', m: 1024, n: 1024, k: 512, what: 'larger' },
 ];
 
-export async function measureGemms(build: KernelBuild = 'auto', ceiling?: number): Promise<GemmResult[]> {
+/**
+ * Runs measure(operands) for each shape with random A [m×k], B, C [m×n] and a bias [n] in fresh
+ * memory; `time(run)` is the best of 5 of enough repetitions for 2e8 flops, in µs per run.
+ */
+async function perShape<T>(build: KernelBuild, shapes: Shape[],
+                           measure: (g: Shape, o: { k: KernelExports; a: number; b: number; c: number; bias: number; scratch: number },
+                                     time: (run: () => void) => number) => T): Promise<T[]> {
   const { k, arena } = await kernels(build);
   const scratch = arena.alloc(k.gemm_scratch_bytes());
-  return REFERENCE_GEMMS.map((g) => {
+  return shapes.map((g) => {
     const mark = arena.mark();
-    const a = arena.allocFloats(g.m * g.k), b = arena.allocFloats(g.n * g.k), c = arena.allocFloats(g.m * g.n);
+    const a = arena.allocFloats(g.m * g.k), b = arena.allocFloats(g.n * g.k), c = arena.allocFloats(g.m * g.n), bias = arena.allocFloats(g.n);
     k.uniform_fill(a, g.m * g.k, -1, 1, 1, 1, 0);
     k.uniform_fill(b, g.n * g.k, -1, 1, 1, 2, 0);
-    const run = () => {
+    k.uniform_fill(bias, g.n, -1, 1, 1, 3, 0);
+    const reps = Math.max(1, Math.round(2e8 / (2 * g.m * g.n * g.k)));
+    const time = (run: () => void) => {
+      run();
+      return (1e6 * bestOf(5, () => { for (let r = 0; r < reps; r++) run(); })) / reps;
+    };
+    const result = measure(g, { k, a, b, c, bias, scratch }, time);
+    arena.release(mark);
+    return result;
+  });
+}
+
+export async function measureGemms(build: KernelBuild = 'auto', ceiling?: number): Promise<GemmResult[]> {
+  return perShape(build, REFERENCE_GEMMS, (g, { k, a, b, c, scratch }, time) => {
+    const us = time(() => {
       if (g.layout === 'nt') k.gemm_nt(g.m, g.n, g.k, a, g.k, b, g.k, c, g.n, 0, scratch);
       else if (g.layout === 'nn') k.gemm_nn(g.m, g.n, g.k, a, g.k, b, g.n, c, g.n, 0, scratch);
       else k.gemm_tn(g.m, g.n, g.k, a, g.m, b, g.n, c, g.n, 0, scratch);
-    };
-    const flops = 2 * g.m * g.n * g.k;
-    const reps = Math.max(1, Math.round(2e8 / flops));
-    run();
-    const seconds = bestOf(5, () => { for (let r = 0; r < reps; r++) run(); }) / reps;
-    arena.release(mark);
-    const gflops = flops / seconds / 1e9;
+    });
+    const gflops = (2 * g.m * g.n * g.k) / us / 1e3;
     return { ...g, gflops, percentOfCeiling: ceiling ? (100 * gflops) / ceiling : NaN };
   });
 }
@@ -95,26 +112,13 @@ export interface ForwardResult { m: number; n: number; k: number; what: string; 
  * GEMM and to the GEMM followed by a separate bias_act pass: microseconds per call.
  */
 export async function measureForward(build: KernelBuild = 'auto'): Promise<ForwardResult[]> {
-  const { k, arena } = await kernels(build);
-  const scratch = arena.alloc(k.gemm_scratch_bytes());
-  return REFERENCE_GEMMS.filter((g) => g.layout === 'nt').map((g) => {
-    const mark = arena.mark();
-    const a = arena.allocFloats(g.m * g.k), b = arena.allocFloats(g.n * g.k), c = arena.allocFloats(g.m * g.n), bias = arena.allocFloats(g.n);
-    k.uniform_fill(a, g.m * g.k, -1, 1, 1, 1, 0);
-    k.uniform_fill(b, g.n * g.k, -1, 1, 1, 2, 0);
-    k.uniform_fill(bias, g.n, -1, 1, 1, 3, 0);
-    const reps = Math.max(1, Math.round(2e8 / (2 * g.m * g.n * g.k)));
-    const time = (run: () => void) => {
-      run();
-      return (1e6 * bestOf(5, () => { for (let r = 0; r < reps; r++) run(); })) / reps;
-    };
-    const result = {
+  return perShape(build, REFERENCE_GEMMS.filter((g) => g.layout === 'nt'), (g, { k, a, b, c, bias, scratch }, time) => {
+    const gemm = () => k.gemm_nt(g.m, g.n, g.k, a, g.k, b, g.k, c, g.n, 0, scratch);
+    return {
       m: g.m, n: g.n, k: g.k, what: g.what,
       fusedUs: time(() => k.gemm_nt_bias_act(g.m, g.n, g.k, a, g.k, b, g.k, c, g.n, bias, 1, 0, scratch)),
-      gemmUs: time(() => k.gemm_nt(g.m, g.n, g.k, a, g.k, b, g.k, c, g.n, 0, scratch)),
-      separateUs: time(() => { k.gemm_nt(g.m, g.n, g.k, a, g.k, b, g.k, c, g.n, 0, scratch); k.bias_act(c, g.m, g.n, bias, 1, 0); }),
+      gemmUs: time(gemm),
+      separateUs: time(() => { gemm(); k.bias_act(c, g.m, g.n, bias, 1, 0); }),
     };
-    arena.release(mark);
-    return result;
   });
 }

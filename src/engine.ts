@@ -79,12 +79,19 @@ export interface Update {
 }
 
 /**
- * Rows of one pass: `rows` rows from row `row` of the stacked workspace buffers (a pass's shards
- * sit one after the other: see buildPlan). The weight-gradient phase reads shards in order.
+ * One worker's rows of a pass: batch rows [start, start + rows), held from row `row` of the
+ * stacked workspace buffers (see buildPlan).
  */
 export interface Shard {
+  start: number;
   row: number;
   rows: number;
+}
+
+/** A pass: its shards, one after the other from row 0 of the stacked workspaces, `rows` in all. */
+export interface Pass {
+  rows: number;
+  shards: Shard[];
 }
 
 /** Splits `total` into `parts` nearly equal [from, to) ranges; returns the parts + 1 bounds. */
@@ -97,16 +104,17 @@ export function splitRange(total: number, parts: number, align = 1): number[] {
 
 /**
  * A step's passes: the batch is cut, in row order, into passes of at most workers × capacity
- * rows, and each pass into per-worker shards: batch rows [start, start + rows), held from row
- * `row` of the stacked workspaces (one after the other). Summing shards in order sums rows in
- * order, so gradients do not depend on the worker count.
+ * rows, and each pass into one shard per worker, in row order and one after the other in the
+ * stacked workspaces. The weight gradients of a pass then sum its rows in order in one GEMM, so
+ * gradients do not depend on the worker count.
  */
-export function stepPasses(batch: number, workers: number, capacity: number): (Shard & { start: number })[][] {
-  const passes: (Shard & { start: number })[][] = [];
+export function stepPasses(batch: number, workers: number, capacity: number): Pass[] {
+  const passes: Pass[] = [];
   for (let from = 0; from < batch; from += workers * capacity) {
     const size = Math.min(workers * capacity, batch - from);
     const bounds = splitRange(size, workers);
-    passes.push(Array.from({ length: workers }, (_, w) => ({ start: from + bounds[w], row: bounds[w], rows: bounds[w + 1] - bounds[w] })));
+    const shards = Array.from({ length: workers }, (_, w) => ({ start: from + bounds[w], row: bounds[w], rows: bounds[w + 1] - bounds[w] }));
+    passes.push({ rows: size, shards });
   }
   return passes;
 }
@@ -227,39 +235,23 @@ export class Engine {
   }
 
   /**
-   * Phase 2: gradients of the parameters `owner` owns, over the shards in order (each filled by
-   * phase 1): dW[o0:o1] = Σ_shards dY[:, o0:o1]ᵀ·X, db = column sums.
+   * Phase 2: gradients of the parameters `owner` owns over the `rows` rows of a pass (its shards,
+   * filled by phase 1, one after the other from row 0 of the stacked workspaces), one GEMM over
+   * all of them: dW[o0:o1] = dY[:, o0:o1]ᵀ·X, db = column sums (zero when rows = 0).
    * accumulate adds to the gradients of an earlier pass of the same step. With `update`, each
    * layer's owned parameters are stepped by the optimiser as soon as their gradients are complete
    * (while those are still in cache): only for the last pass of a step without clipping.
    */
-  weightGradients(owner: number, shards: Shard[], accumulate: boolean, update?: Update): void {
+  weightGradients(owner: number, rows: number, accumulate: boolean, update?: Update): void {
     const { k, plan } = this;
     const own = plan.ownership[owner];
-    const pack = this.ws.pack;
-    // Shards whose rows follow each other (a pass's shards do) are summed as one block: one GEMM
-    // over all their rows, the same chain per element as one GEMM per shard.
-    const live: Shard[] = [];
-    for (const shard of shards) {
-      if (shard.rows === 0) continue;
-      const last = live[live.length - 1];
-      if (last && last.row + last.rows === shard.row) live[live.length - 1] = { row: last.row, rows: last.rows + shard.rows };
-      else live.push({ ...shard });
-    }
-    const rows = (fn: (ws: Workspace, rows: number, beta: number) => void) =>
-      live.forEach((shard, n) => fn(this.view(shard.row), shard.rows, n === 0 && !accumulate ? 0 : 1));
+    const ws = plan.workspaces[0], beta = accumulate ? 1 : 0;
     plan.layers.forEach((L, i) => {
       const [o0, o1] = own.units[i];
       if (o1 <= o0) return;
-      if (live.length === 0 && !accumulate) {
-        k.fill(this.grad(L.weight + o0 * L.inDim), (o1 - o0) * L.inDim, 0);
-        k.fill(this.grad(L.bias + o0), o1 - o0, 0);
-      }
-      rows((ws, n, beta) => {
-        k.gemm_tn(o1 - o0, L.inDim, n, ws.dY[i] + 4 * o0, L.outDim, this.layerInput(ws, i), L.inDim,
-          this.grad(L.weight + o0 * L.inDim), L.inDim, beta, pack);
-        k.col_sums(this.grad(L.bias + o0), ws.dY[i] + 4 * o0, n, o1 - o0, L.outDim, beta);
-      });
+      k.gemm_tn(o1 - o0, L.inDim, rows, ws.dY[i] + 4 * o0, L.outDim, this.layerInput(ws, i), L.inDim,
+        this.grad(L.weight + o0 * L.inDim), L.inDim, beta, this.ws.pack);
+      k.col_sums(this.grad(L.bias + o0), ws.dY[i] + 4 * o0, rows, o1 - o0, L.outDim, beta);
       if (update) {
         this.step(L.weight + o0 * L.inDim, (o1 - o0) * L.inDim, update);
         this.step(L.bias + o0, o1 - o0, update);
@@ -267,9 +259,8 @@ export class Engine {
     });
     const [c0, c1] = own.logVar;
     if (c1 > c0) {
-      if (live.length === 0 && !accumulate) k.fill(this.grad(plan.outputLogVar + c0), c1 - c0, 0);
-      rows((ws, n, beta) => k.gaussian_logvar_grad(ws.acts[plan.layers.length - 1], ws.x, this.param(plan.outputLogVar), n,
-        plan.inputDim, c0, c1, this.grad(plan.outputLogVar), beta));
+      k.gaussian_logvar_grad(ws.acts[plan.layers.length - 1], ws.x, this.param(plan.outputLogVar), rows,
+        plan.inputDim, c0, c1, this.grad(plan.outputLogVar), beta);
       if (update) this.step(plan.outputLogVar + c0, c1 - c0, update);
     }
   }

@@ -76,9 +76,9 @@ export class InThreadExecutor implements Executor {
   gradients(data: DataRef, idxPtr: number, batch: number, stream: number, update?: Update): LossSums {
     let sums: LossSums = { reconstruction: 0, kl: 0 };
     const passes = stepPasses(batch, 1, this.plan.workspaces[0].rows);
-    passes.forEach(([shard], pass) => {
+    passes.forEach(({ rows, shards: [shard] }, pass) => {
       sums = addSums(sums, this.engine.forwardBackward(data, idxPtr + 4 * shard.start, shard, stream));
-      this.engine.weightGradients(0, [shard], pass > 0, pass + 1 === passes.length ? update : undefined);
+      this.engine.weightGradients(0, rows, pass > 0, pass + 1 === passes.length ? update : undefined);
     });
     return sums;
   }

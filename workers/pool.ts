@@ -7,9 +7,8 @@ import { releaseProxy, type Remote, wrap } from 'comlink';
 import { spawnWorker, type SpawnedWorker } from '#platform';
 import { type DataRef, type Engine, type LossSums, type Plan, splitRange, stepPasses, stepRows, updatesPerLayer } from '../src/engine.js';
 import { WorkerError } from '../src/errors.js';
-import type { EpochSpec, Executor, StepRun, StepSettings } from '../src/executor.js';
+import { addSums, type EpochSpec, type Executor, type StepRun, type StepSettings } from '../src/executor.js';
 import { gradientScale } from '../src/gradient-scale.js';
-import { addSums } from '../src/executor.js';
 import {
   AHEAD, CONTROL, type FaultInjection, SLICE_DONE, SLICE_GRADS_READY, SLICE_UPDATING, SLICE_WORKING, STATUS_STEP, type WorkerApi,
 } from './protocol.js';
@@ -220,7 +219,7 @@ export class WorkerPool implements Executor {
     const lost: number[] = [];
     state.forEach((st, w) => {
       if (fused && st === SLICE_WORKING) {
-        this.local.weightGradients(w, passes[0], false, update);
+        this.local.weightGradients(w, passes[0].rows, false, update);
       } else if (!fused && st === SLICE_GRADS_READY) {
         this.local.applyOptimizer(w, update);
       } else if (st !== SLICE_DONE) {

@@ -103,13 +103,13 @@ const api: WorkerApi = {
         // their gradients are complete; otherwise every gradient first, then the update.
         const fused = updatesPerLayer(c.clipNorm, passes.length);
         passes.forEach((pass, p) => {
-          const mine = pass[index];
+          const mine = pass.shards[index];
           const s = e.forwardBackward(c.data, idx + 4 * mine.start, mine, c.stream);
           recon += s.reconstruction; kl += s.kl;
           barrier(); // every shard's dY is ready (and nobody reads parameters any more)
           maybeFail(step, 'update');
           if (fused) mark(SLICE_UPDATING);
-          e.weightGradients(index, pass, p > 0,
+          e.weightGradients(index, pass.rows, p > 0,
             fused ? { step, opt: c.optimizer, gradScale: gradientScale(batch, 0, 0) } : undefined);
           if (p + 1 < passes.length) barrier(); // nobody overwrites a shard still being read
         });
