@@ -34,6 +34,8 @@ export interface StepRun {
   readonly finished: boolean;
   /** Lets steps below `count` start (never lowers it). */
   release(count: number): void;
+  /** How many of the epoch's steps are complete now (results may not have been read yet). */
+  completed(): number;
   /** Loss sums of step b once it is complete; rejects with the run's failure (a WorkerError). */
   result(b: number): Promise<LossSums>;
   /** Lets no further step start; resolves when every released step is complete. */
@@ -94,14 +96,17 @@ export class InThreadExecutor implements Executor {
 
   /** In this thread a step runs when its result is asked for: there is nothing to overlap. */
   startRun(spec: EpochSpec, from: number): StepRun {
-    const run = { released: from, finished: false };
+    const run = { released: from, finished: false, completed: from };
     return {
       get released() { return run.released; },
       get finished() { return run.finished; },
       release: (count) => { run.released = Math.max(run.released, count); },
+      completed: () => run.completed,
       result: async (b) => {
         const { start, size } = stepRows(b, spec.batchSize, spec.rows);
-        return this.trainStep(spec.data, spec.order + 4 * start, size, spec.stream, spec.stepBase + b + 1, spec.settings);
+        const sums = this.trainStep(spec.data, spec.order + 4 * start, size, spec.stream, spec.stepBase + b + 1, spec.settings);
+        run.completed = Math.max(run.completed, b + 1);
+        return sums;
       },
       finish: async () => { run.finished = true; },
     };

@@ -8,14 +8,14 @@ import type { KernelExports } from './kernels.js';
 export type DataInput = Float32Array | Uint8Array;
 
 /** Number of rows in `data`, or a ShapeError that says what was expected. */
-export function rowCount(data: unknown, dim: number, what: string): number {
+export function rowCount(data: unknown, dim: number, what: string, dimName = 'inputDim'): number {
   if (!(data instanceof Float32Array) && !(data instanceof Uint8Array)) {
     const got = data === null ? 'null' : typeof data === 'object' ? (data as object).constructor?.name ?? 'object' : typeof data;
     throw new ShapeError(`${what} must be a Float32Array (or Uint8Array of bytes) of rows of ${dim} values, got ${got}`);
   }
   if (data.length === 0) throw new DataError(`${what} is empty: expected at least one row of ${dim} values`);
   if (data.length % dim !== 0) {
-    throw new ShapeError(`${what} has ${data.length} values, which is not a whole number of rows of ${dim} (inputDim); `
+    throw new ShapeError(`${what} has ${data.length} values, which is not a whole number of rows of ${dim} (${dimName}); `
       + `${Math.floor(data.length / dim)} rows and ${data.length % dim} values left over`);
   }
   return data.length / dim;
@@ -26,8 +26,8 @@ export function rowCount(data: unknown, dim: number, what: string): number {
  * [lo, hi] (for a Bernoulli likelihood [0, 1]). Throws DataError naming the first bad row.
  */
 export function copyIn(k: KernelExports, arena: Arena, data: DataInput, dim: number, what: string,
-                       lo = -Infinity, hi = Infinity): DataRef {
-  const rows = rowCount(data, dim, what);
+                       lo = -Infinity, hi = Infinity, dimName = 'inputDim'): DataRef {
+  const rows = rowCount(data, dim, what, dimName);
   if (data instanceof Uint8Array) {
     const ptr = arena.alloc(data.length);
     arena.u8(ptr, data.length).set(data);

@@ -1,5 +1,5 @@
 // Loads the kernel module once, choosing the relaxed-SIMD build where the engine validates it.
-import { loadBytes } from '#platform';
+import { enableRelaxedSimd, loadBytes } from '#platform';
 import { RuntimeError } from './errors.js';
 
 type Ptr = number;
@@ -44,6 +44,8 @@ export const MAXIMUM_PAGES = 65536;
 export interface KernelModule {
   module: WebAssembly.Module;
   relaxedSimd: boolean;
+  /** True when relaxed SIMD validated only after this process set V8's flag (Node 20). */
+  relaxedSimdByFlag: boolean;
 }
 
 export type KernelBuild = 'auto' | 'simd' | 'relaxed';
@@ -54,18 +56,20 @@ async function compile(build: KernelBuild): Promise<KernelModule> {
   const wantRelaxed = build !== 'simd';
   if (wantRelaxed) {
     const bytes = await loadBytes(new URL('../wasm/kernel.relaxed.wasm', import.meta.url));
+    let byFlag = false;
+    if (!WebAssembly.validate(bytes as BufferSource)) byFlag = enableRelaxedSimd();
     if (WebAssembly.validate(bytes as BufferSource)) {
-      return { module: await WebAssembly.compile(bytes as BufferSource), relaxedSimd: true };
+      return { module: await WebAssembly.compile(bytes as BufferSource), relaxedSimd: true, relaxedSimdByFlag: byFlag };
     }
     if (build === 'relaxed') {
-      throw new RuntimeError('this engine does not validate relaxed SIMD (on Node 20 run node with --experimental-wasm-relaxed-simd)');
+      throw new RuntimeError('this engine does not validate relaxed SIMD (Chromium >= 114, Firefox >= 120 and Node >= 20 have it)');
     }
   }
   const bytes = await loadBytes(new URL('../wasm/kernel.wasm', import.meta.url));
   if (!WebAssembly.validate(bytes as BufferSource)) {
     throw new RuntimeError('this engine does not support WebAssembly SIMD with threads (shared memory)');
   }
-  return { module: await WebAssembly.compile(bytes as BufferSource), relaxedSimd: false };
+  return { module: await WebAssembly.compile(bytes as BufferSource), relaxedSimd: false, relaxedSimdByFlag: false };
 }
 
 /** The compiled kernel module (compiled once per build choice and cached). */

@@ -11,6 +11,11 @@ export async function loadBytes(url: URL): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+/** Browsers enable relaxed SIMD by default where they have it (Chromium >= 114); nothing to set. */
+export function enableRelaxedSimd(): boolean {
+  return false;
+}
+
 export function hardwareConcurrency(): number {
   return (globalThis.navigator?.hardwareConcurrency ?? 1) | 0 || 1;
 }

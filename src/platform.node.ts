@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Endpoint } from 'comlink';
 import type { SpawnedWorker } from './platform-types.js';
@@ -14,6 +15,20 @@ export const platformName = 'node';
 
 export async function loadBytes(url: URL): Promise<Uint8Array> {
   return new Uint8Array(await readFile(url));
+}
+
+/**
+ * Node 20 (V8 11.3) ships relaxed SIMD behind --experimental-wasm-relaxed-simd, a flag that is
+ * refused in NODE_OPTIONS and in a Worker's execArgv. Set at run time before the module is
+ * compiled, it takes effect for this thread and for workers started afterwards (they share the
+ * process's V8 flags); modules compiled earlier are unaffected. Node >= 22 needs nothing. Returns
+ * true if the flag was set.
+ */
+export function enableRelaxedSimd(): boolean {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (!(major < 22) || process.env.WASM_VAE_NO_V8_FLAGS) return false;
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return true;
 }
 
 export function hardwareConcurrency(): number {

@@ -4,7 +4,7 @@ import { hardwareConcurrency, readFileBytes, sharedMemoryAvailable, writeFileAto
 import { WorkerPool } from '../workers/pool.js';
 import { CONTROL } from '../workers/protocol.js';
 import { type DataRef, Engine, EVAL_STREAM, type Plan } from './engine.js';
-import { ConfigError, DisposedError, FileFormatError, ModelMismatchError, ShapeError, WasmVaeError, WorkerError } from './errors.js';
+import { checkKeys, ConfigError, DisposedError, FileFormatError, ModelMismatchError, ShapeError, WasmVaeError, WorkerError } from './errors.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './model/safetensors.js';
 import { type Executor, InThreadExecutor } from './executor.js';
 import { copyIn, type DataInput, rowCount } from './input.js';
@@ -14,18 +14,25 @@ import { type ParameterLayout, parameterLayout } from './model/layout.js';
 import { allocModel, buildPlan, initialiseParameters, type ModelRegions } from './model/plan.js';
 import { KernelProfile, type ProfileEntry } from './profile.js';
 import { fitLoop, type TrainingState, yieldNow } from './train/fit.js';
-import type { FitOptions, History, WorkerCount } from './train/options.js';
+import { type FitOptions, type History, resolveFit, type WorkerCount } from './train/options.js';
 
+/** Options of VAE.create, VAE.fromBytes and VAE.load: how the model runs, not what it is. */
 export interface CreateOptions {
-  /** Kernel build: 'auto' picks relaxed SIMD where the engine validates it. */
+  /**
+   * Kernel build: 'auto' (default) picks relaxed SIMD where the engine validates it (on Node 20
+   * after setting V8's flag, see RuntimeInfo.relaxedSimdByFlag), else plain SIMD; 'simd' forces
+   * the plain build; 'relaxed' fails where relaxed SIMD is missing.
+   */
   build?: KernelBuild;
-  /** Rows a worker processes per pass; larger batches are split and their gradients summed. */
+  /** Rows a worker processes per pass (default 256); larger batches are split and their gradients summed. */
   chunkRows?: number;
-  /** Default worker count for fit and for large encode/decode/evaluate calls (default 1: this thread). */
+  /** Default worker count for fit and for encode/decode/evaluate calls of 1,024 rows or more (default 1: this thread). */
   workers?: WorkerCount;
-  /** Time every kernel call made on this thread (see VAE.profile()); for benchmarks. */
+  /** Time every kernel call made on this thread (see VAE.profile()); for benchmarks (default false). */
   profile?: boolean;
 }
+
+const CREATE_OPTION_KEYS: readonly (keyof CreateOptions)[] = ['build', 'chunkRows', 'workers', 'profile'];
 
 
 const CONTROL_BYTES = CONTROL.bytes(64);
@@ -43,12 +50,22 @@ export function resolveWorkers(value: WorkerCount | undefined, batchSize?: numbe
   return n;
 }
 
-/** What is running the numbers. */
+/** What runs the numbers (vae.runtime). */
 export interface RuntimeInfo {
+  /** Worker threads (true) or this thread (false): in use, or planned before the first call that needs them. */
   threads: boolean;
+  /** Workers in use by the last call, or before any call the count CreateOptions.workers gives here. */
   workers: number;
+  /** Whether the worker pool is running now (it starts on the first fit, or large encode/decode/evaluate). */
+  poolStarted: boolean;
+  /** WebAssembly SIMD (always: the kernels need it). */
   simd: boolean;
+  /** The relaxed-SIMD build (fused multiply-add) is in use; else the plain SIMD build. */
   relaxedSimd: boolean;
+  /** Relaxed SIMD validated only after wasm-vae set V8's --experimental-wasm-relaxed-simd (Node 20). */
+  relaxedSimdByFlag: boolean;
+  /** Why the runtime differs from what was asked (no SharedArrayBuffer, ...). */
+  warnings: string[];
 }
 
 export interface LossReport {
@@ -66,7 +83,7 @@ export interface GradientReport extends LossReport {
 export class VAE {
   readonly config: ResolvedConfig;
   readonly layout: ParameterLayout;
-  private readonly state: TrainingState = { step: 0, epoch: 0 };
+  private readonly state: TrainingState = { step: 0, optimizerStep: 0, epoch: 0 };
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private modelMark: number;
@@ -74,6 +91,8 @@ export class VAE {
   /** Set while fit() awaits a user callback: model calls then run at once (see exclusive()). */
   private callback: { drain: () => Promise<void> } | null = null;
   private kernelProfile: KernelProfile | undefined;
+  /** The worker count the last call ran with (undefined before any call needed workers). */
+  private lastWorkers: number | undefined;
 
   private constructor(
     config: ResolvedConfig,
@@ -96,6 +115,7 @@ export class VAE {
 
   /** Builds a model with freshly initialised parameters (torch.nn.Linear's scheme, seeded). */
   static async create(config: VAEConfig, options: CreateOptions = {}): Promise<VAE> {
+    checkKeys(options, CREATE_OPTION_KEYS, 'create options');
     const resolved = resolveConfig(config);
     const layout = parameterLayout(resolved);
     resolveWorkers(options.workers);
@@ -112,13 +132,28 @@ export class VAE {
     const vae = new VAE(resolved, layout, k, arena, regions, plan, new InThreadExecutor(profile ? profile.wrap(k) : k, plan),
       kernel, options.workers ?? 1, chunkRows, control);
     vae.kernelProfile = profile;
+    vae.usableWorkers(resolveWorkers(vae.defaultWorkers)); // records the no-isolation warning up front
     return vae;
   }
 
   /** What runs the numbers: worker threads or this thread, how many, and which SIMD build. */
-  get runtime(): RuntimeInfo & { warnings: string[] } {
-    return { threads: this.executor.threads, workers: this.executor.workers, simd: true, relaxedSimd: this.kernel.relaxedSimd,
-      warnings: [...this.warnings] };
+  get runtime(): RuntimeInfo {
+    const workers = this.executor.threads ? this.executor.workers : this.lastWorkers ?? this.usableWorkers(resolveWorkers(this.defaultWorkers));
+    return { threads: workers > 1, workers, poolStarted: this.executor.threads, simd: true, relaxedSimd: this.kernel.relaxedSimd,
+      relaxedSimdByFlag: this.kernel.relaxedSimdByFlag, warnings: [...this.warnings] };
+  }
+
+  /**
+   * The worker count this page or process can give for `n` asked: 1 where SharedArrayBuffer is
+   * missing (a page that is not cross-origin isolated), with a warning recorded.
+   */
+  private usableWorkers(n: number): number {
+    if (n > 1 && !sharedMemoryAvailable()) {
+      const warning = `SharedArrayBuffer is unavailable (the page is not cross-origin isolated: serve it with COOP/COEP headers); training on one thread instead of ${n} workers`;
+      if (!this.warnings.includes(warning)) this.warnings.push(warning);
+      return 1;
+    }
+    return n;
   }
 
   /**
@@ -128,11 +163,8 @@ export class VAE {
    */
   private async useWorkers(n: number): Promise<void> {
     if (this.callback) return; // inside a fit callback: keep the pool that fit is using
-    if (n > 1 && !sharedMemoryAvailable()) {
-      const warning = `SharedArrayBuffer is unavailable (the page is not cross-origin isolated: serve it with COOP/COEP headers); training on one thread instead of ${n} workers`;
-      if (!this.warnings.includes(warning)) this.warnings.push(warning);
-      n = 1;
-    }
+    n = this.usableWorkers(n);
+    this.lastWorkers = n;
     if (n === this.executor.workers) return;
     await this.executor.dispose();
     this.executor = new InThreadExecutor(this.k, this.plan);
@@ -161,7 +193,7 @@ export class VAE {
 
   /** Epochs and optimiser steps completed over this model's life. */
   get progress(): { epoch: number; step: number } {
-    return { ...this.state };
+    return { epoch: this.state.epoch, step: this.state.step };
   }
 
   /**
@@ -219,6 +251,11 @@ export class VAE {
    */
   fit(data: DataInput, options: FitOptions = {}): Promise<History> {
     if (this.callback) return Promise.reject(new ConfigError('fit() cannot be called from inside a fit() callback'));
+    try {
+      resolveFit(options); // every option checked (and unknown keys refused) before anything starts
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.exclusive(async () => {
       const workers = resolveWorkers(options.workers ?? this.defaultWorkers, options.batchSize ?? 128);
       await this.useWorkers(workers);
@@ -277,9 +314,9 @@ export class VAE {
   /** Decoder means for latent rows z (rows × latentDim): pixel probabilities for Bernoulli. */
   decode(z: Float32Array): Promise<Float32Array> {
     return this.exclusive(async () => {
-      const rows = rowCount(z, this.config.latentDim, 'latent input');
+      const rows = rowCount(z, this.config.latentDim, 'latent input', 'latentDim');
       await this.workersFor(rows);
-      const ref = copyIn(this.k, this.arena, z, this.config.latentDim, 'latent input');
+      const ref = copyIn(this.k, this.arena, z, this.config.latentDim, 'latent input', -Infinity, Infinity, 'latentDim');
       return this.decodeAt(ref.ptr, rows);
     });
   }
@@ -291,9 +328,10 @@ export class VAE {
     return this.arena.f32(out, rows * D).slice();
   }
 
-  /** n new examples: z ~ N(0, I) (seeded), decoded to means. */
+  /** n new examples: z ~ N(0, I) (seeded by options.seed, default the model's seed), decoded to means. */
   sample(n: number, options: { seed?: number } = {}): Promise<Float32Array> {
     return this.exclusive(async () => {
+      checkKeys(options, ['seed'], 'sample options');
       if (!Number.isInteger(n) || n < 1) throw new ShapeError(`sample count must be a positive integer, got ${n}`);
       await this.workersFor(n);
       const z = this.arena.allocFloats(n * this.config.latentDim);
@@ -379,6 +417,7 @@ export class VAE {
       'wasm_vae.config': JSON.stringify(this.config),
       'wasm_vae.epoch': String(this.state.epoch),
       'wasm_vae.step': String(this.state.step),
+      ...(options.optimizer ? { 'wasm_vae.optimizer_step': String(this.state.optimizerStep) } : {}),
       'wasm_vae.optimizer': options.optimizer ? '1' : '0',
     });
   }
@@ -395,7 +434,8 @@ export class VAE {
     } catch {
       throw new FileFormatError('wasm_vae.config in the metadata is not valid JSON', file);
     }
-    const vae = await VAE.create(config, options).catch((err: unknown) => {
+    const { file: _file, ...createOptions } = options;
+    const vae = await VAE.create(config, createOptions).catch((err: unknown) => {
       throw err instanceof WasmVaeError ? new FileFormatError(`invalid config in the metadata: ${err.message}`, file) : err;
     });
     try {
@@ -437,6 +477,11 @@ export class VAE {
       if (!expected.has(name)) throw new ModelMismatchError(`${file}: unexpected tensor ${name} (a model of another architecture?)`);
     }
     const regionFor = [this.regions.params, this.regions.adamM, this.regions.adamV];
+    if (!withOptimizer) {
+      const n = this.layout.floats;
+      this.arena.f32(this.regions.adamM, n).fill(0);
+      this.arena.f32(this.regions.adamV, n).fill(0);
+    }
     prefixes.forEach((prefix, i) => {
       for (const t of this.layout.tensors) this.arena.f32(regionFor[i] + 4 * t.offset, t.size).set(tensors.get(prefix + t.name)!.data);
     });
@@ -444,10 +489,12 @@ export class VAE {
       const v = Number(metadata[key] ?? '0');
       return Number.isSafeInteger(v) && v >= 0 ? v : 0;
     };
-    if (withOptimizer) {
-      this.state.epoch = int('wasm_vae.epoch');
-      this.state.step = int('wasm_vae.step');
-    }
+    // Progress is what the file says, with or without optimiser state: a model saved after 10
+    // epochs reports epoch 10 (resuming without moments restarts Adam's bias correction anyway).
+    this.state.epoch = int('wasm_vae.epoch');
+    this.state.step = int('wasm_vae.step');
+    // Adam's bias correction restarts with fresh moments, as a new torch.optim.Adam would.
+    this.state.optimizerStep = withOptimizer ? int(metadata['wasm_vae.optimizer_step'] === undefined ? 'wasm_vae.step' : 'wasm_vae.optimizer_step') : 0;
   }
 
   /** Node: writes the model file atomically (temporary file, then rename). */

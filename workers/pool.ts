@@ -163,6 +163,7 @@ export class WorkerPool implements Executor {
         Atomics.store(released, 0, state.released);
         Atomics.notify(released, 0);
       },
+      completed: () => Atomics.load(completed, 0),
       async result(b) {
         // When step b is not complete yet, sleep until a few more are: this thread then reads
         // several results per wake-up and takes less time from the workers' cores.

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { checkKeys, ConfigError } from '../errors.js';
 
 export const ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'elu', 'tanh', 'sigmoid', 'softplus'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -12,15 +12,17 @@ export interface VAEConfig {
   hidden: number[];
   /** Decoder hidden widths; defaults to the encoder's in reverse. */
   decoderHidden?: number[];
+  /** Dimensions of z. */
   latentDim: number;
+  /** Hidden layers' activation (default 'relu'). */
   activation?: Activation;
   /** Slope for leaky_relu (default 0.01) or α for elu (default 1). */
   activationAlpha?: number;
-  /** bernoulli: inputs in [0,1], decoder gives logits. gaussian: real inputs, decoder gives means. */
+  /** 'bernoulli' (default): inputs in [0,1], decoder gives logits. 'gaussian': real inputs, decoder gives means and a learned per-dimension log-variance. */
   likelihood?: Likelihood;
-  /** Weight of the KL term (β-VAE); 1 is the ELBO. */
+  /** Weight of the KL term (β-VAE, default 1: the ELBO). */
   beta?: number;
-  /** Seeds initialisation, shuffling and noise. */
+  /** Seeds initialisation, shuffling and noise (default 1). */
   seed?: number;
 }
 
@@ -38,9 +40,13 @@ function widths(value: unknown, name: string): number[] {
   return value.map((v, i) => positiveInt(v, `${name}[${i}]`));
 }
 
+const CONFIG_KEYS: readonly (keyof VAEConfig)[] = ['inputDim', 'hidden', 'decoderHidden', 'latentDim', 'activation', 'activationAlpha',
+  'likelihood', 'beta', 'seed'];
+
 /** Fills defaults and checks every value; throws ConfigError naming the bad field. */
 export function resolveConfig(config: VAEConfig): ResolvedConfig {
   if (!config || typeof config !== 'object') throw new ConfigError('VAE config must be an object');
+  checkKeys(config, CONFIG_KEYS, 'VAE config');
   const inputDim = positiveInt(config.inputDim, 'inputDim');
   const latentDim = positiveInt(config.latentDim, 'latentDim');
   const hidden = widths(config.hidden ?? [], 'hidden');

@@ -5,10 +5,13 @@ import { WorkerError } from '../errors.js';
 import type { EpochSpec, Executor, StepRun } from '../executor.js';
 import { type BatchLog, type EpochLog, type FitOptions, type History, resolveFit } from './options.js';
 import { permutation } from './shuffle.js';
+import { RateMeter } from './rate.js';
 
 export interface TrainingState {
-  /** Optimiser steps taken so far (Adam's t). */
+  /** Optimiser steps taken so far over the model's life. */
   step: number;
+  /** Steps taken with the current optimiser moments (Adam's t): 0 after loading a file without them. */
+  optimizerStep: number;
   /** Epochs completed so far over the model's life. */
   epoch: number;
 }
@@ -46,9 +49,10 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
     // has finished: a worker starts step t+1 as soon as it is done with step t.
     arena.i32(orderPtr, train.rows).set(permutation(train.rows, inputs.seed, epoch, fit.shuffle));
     const start = performance.now();
-    let recon = 0, kl = 0, seen = 0, lastYield = start, lastDone = start;
+    let recon = 0, kl = 0, seen = 0, lastYield = start;
+    const meter = new RateMeter(train.rows, start);
     const spec: EpochSpec = {
-      data: train, order: orderPtr, rows: train.rows, batchSize, stream: epoch, stepBase: state.step, settings,
+      data: train, order: orderPtr, rows: train.rows, batchSize, stream: epoch, stepBase: state.optimizerStep, settings,
     };
     // Keep steps released beyond the one being read (worker threads start the next as soon as
     // they are done with the current one: no idle gap, no message between steps).
@@ -64,24 +68,25 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
         try {
           sums = await run.result(b);
         } catch (err) {
-          if (err instanceof WorkerError && err.stepCompleted) state.step++;
+          if (err instanceof WorkerError && err.stepCompleted) { state.step++; state.optimizerStep++; }
           throw err;
         }
-        state.step++;
+        state.step++; state.optimizerStep++;
         const n = stepRows(b, batchSize, train.rows).size;
         recon += sums.reconstruction; kl += sums.kl; seen += n;
         const now = performance.now();
         if (options.onBatchEnd) {
+          // Rows complete now (the pool may be steps ahead of the results read so far).
+          const rowsDone = Math.min(train.rows, Math.max(b + 1, run.completed()) * batchSize);
           const log: BatchLog = {
             epoch: epoch + 1, batch: b + 1, batches,
             loss: (sums.reconstruction + inputs.beta * sums.kl) / n,
             reconstruction: sums.reconstruction / n, kl: sums.kl / n,
-            samplesPerSecond: n / Math.max(1e-9, (now - lastDone) / 1000),
+            ...meter.read(now, rowsDone),
           };
           const current = run;
           await inputs.inCallback(() => current.finish(), () => options.onBatchEnd!(log));
         }
-        lastDone = now;
         if (now - lastYield > 25) { await yieldNow(); lastYield = performance.now(); }
         if (options.signal?.aborted) stopped = true; // a step already released still completes
         if (stopped && b + 1 >= run.released) break;

@@ -1,29 +1,40 @@
 import type { OptimizerSettings } from '../engine.js';
-import { ConfigError } from '../errors.js';
+import { checkKeys, ConfigError } from '../errors.js';
 import type { DataInput } from '../input.js';
+import type { RateReadout } from './rate.js';
 
-export interface BatchLog {
+/** What onBatchEnd receives after each optimiser step. */
+export interface BatchLog extends RateReadout {
+  /** 1-based over the model's life, like EpochLog.epoch. */
   epoch: number;
+  /** 1-based within the epoch. */
   batch: number;
+  /** Batches in this epoch. */
   batches: number;
   /** Mean loss per example of this batch, nats (reconstruction + β·KL). */
   loss: number;
+  /** Mean reconstruction term of this batch, nats per example. */
   reconstruction: number;
+  /** Mean KL term of this batch (before β), nats per example. */
   kl: number;
-  samplesPerSecond: number;
 }
 
 export interface EpochLog {
   /** 1-based over the model's life: a second fit() continues the count. */
   epoch: number;
-  /** Mean over the epoch's examples, nats per example. */
+  /** Mean negative ELBO over the epoch's examples, nats per example (reconstruction + β·KL). */
   loss: number;
+  /** Mean reconstruction term, nats per example. */
   reconstruction: number;
+  /** Mean KL(q(z|x) ‖ N(0, I)) before β, nats per example. */
   kl: number;
+  /** With FitOptions.validation: the same three figures on the validation rows (fixed noise). */
   valLoss?: number;
   valReconstruction?: number;
   valKl?: number;
+  /** Wall time of the epoch's training steps (validation not included). */
   seconds: number;
+  /** Rows trained per second over the epoch. */
   samplesPerSecond: number;
 }
 
@@ -37,29 +48,47 @@ export interface History {
 /** A number of workers, or 'auto' for the number of available cores. */
 export type WorkerCount = number | 'auto';
 
+/** Options of vae.fit(); every field is optional. */
 export interface FitOptions {
-  /** Workers that split each batch (default: the model's CreateOptions.workers, else 1). */
+  /** Worker threads that split each batch: a count or 'auto' (one per core). Default: CreateOptions.workers, else 1 (this thread). */
   workers?: WorkerCount;
+  /** Passes over the data in this call (default 10); a later fit() continues the epoch count. */
   epochs?: number;
+  /** Rows per optimiser step (default 128, as PyTorch's VAE example); the last batch of an epoch may be smaller. */
   batchSize?: number;
+  /** Step size (default 1e-3). */
   learningRate?: number;
+  /** 'adam' (default), 'adamw' (decoupled weight decay, Loshchilov & Hutter 2019) or 'sgd'. */
   optimizer?: 'adam' | 'adamw' | 'sgd';
+  /** Adam's first-moment decay (default 0.9). */
   beta1?: number;
+  /** Adam's second-moment decay (default 0.999). */
   beta2?: number;
+  /** Adam's ε added to √v (default 1e-8, as torch.optim.Adam). */
   epsilon?: number;
+  /** L2 weight decay (default 0; 1e-2 for 'adamw'). Adam and SGD add it to the gradient; AdamW decays the weights. */
   weightDecay?: number;
-  /** SGD momentum (default 0.9). */
+  /** SGD momentum (default 0.9 for 'sgd'). */
   momentum?: number;
+  /** SGD: Nesterov momentum (default false). */
   nesterov?: boolean;
-  /** Clip the global gradient norm (of the per-example mean gradient) to this value. */
+  /** Clip the global gradient norm (of the per-example mean gradient) to this value (default 0: no clipping). */
   clipNorm?: number;
+  /** Reshuffle the rows every epoch with the model's seed (default true). */
   shuffle?: boolean;
+  /** Rows to evaluate after each epoch (EpochLog.valLoss etc.), same format as the training data (default none). */
   validation?: DataInput;
+  /** Called after every optimiser step with the batch's loss and live throughput; may be async (training waits). */
   onBatchEnd?: (log: BatchLog) => void | Promise<void>;
+  /** Called after every epoch (and its validation); may be async (training waits). */
   onEpochEnd?: (log: EpochLog) => void | Promise<void>;
   /** Aborting stops after the current batch; fit resolves with the history so far (aborted: true). */
   signal?: AbortSignal;
 }
+
+/** The keys FitOptions accepts (unknown keys are refused with a ConfigError). */
+export const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = ['workers', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'beta1', 'beta2',
+  'epsilon', 'weightDecay', 'momentum', 'nesterov', 'clipNorm', 'shuffle', 'validation', 'onBatchEnd', 'onEpochEnd', 'signal'];
 
 export interface ResolvedFit {
   epochs: number;
@@ -77,6 +106,7 @@ const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.is
 const isNum = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && v >= lo && v <= hi && !Number.isNaN(v);
 
 export function resolveFit(o: FitOptions): ResolvedFit {
+  checkKeys(o, FIT_OPTION_KEYS, 'fit options');
   const epochs = o.epochs ?? 10, batchSize = o.batchSize ?? 128;
   check(isPosInt(epochs), 'epochs', 'a positive integer', epochs);
   check(isPosInt(batchSize), 'batchSize', 'a positive integer', batchSize);

@@ -1,0 +1,51 @@
+// Live throughput: every BatchLog readout during an epoch trained by 2 worker threads lies within
+// 20 % of the epoch's true rate (rows / wall seconds). Callbacks arrive in bursts with workers;
+// the old readout (one batch over the time since the previous callback) was off by 10^5.
+import { describe, expect, it } from 'vitest';
+import { loadMnist, VAE } from '../src/index.js';
+import type { BatchLog } from '../src/index.js';
+import { RateMeter } from '../src/train/rate.js';
+import { DATA_DIR } from './helpers.js';
+
+describe('progress readouts', () => {
+  it('the windowed rate, the epoch mean and the ETA follow the rows complete at each reading', () => {
+    const m = new RateMeter(1000, 0, 1);
+    expect(m.read(100, 20).samplesPerSecond).toBeNaN(); // too little timed yet: shown as '?'
+    expect(m.read(500, 100)).toMatchObject({ samplesPerSecond: 200, epochSamplesPerSecond: 200, elapsedSeconds: 0.5, etaSeconds: 4.5 });
+    m.read(1000, 200);
+    // Window of 1 s: from the newest mark at or before 1400 ms (1000 ms, 200 rows) to 2400 ms.
+    m.read(1500, 300);
+    const r = m.read(2400, 800);
+    expect(r.samplesPerSecond).toBeCloseTo(600 / 1.4, 6);
+    expect(r.epochSamplesPerSecond).toBeCloseTo(800 / 2.4, 6);
+    expect(r.etaSeconds).toBeCloseTo(200 / (600 / 1.4), 6);
+  });
+
+  it.each([1, 2])('with %i worker(s), every readout is within 20 %% of the epoch rate', async (workers) => {
+    const mnist = await loadMnist({ dir: DATA_DIR });
+    const vae = await VAE.create({ inputDim: 784, hidden: [200], latentDim: 10, seed: 1 });
+    try {
+      const x = mnist.train.bytes; // an epoch of 2–4 s
+      await vae.fit(x.subarray(0, 784 * 2560), { epochs: 1, workers }); // warm the pool and the compiled code
+      const logs: BatchLog[] = [];
+      const h = await vae.fit(x, { epochs: 1, workers, onBatchEnd: (b) => { logs.push(b); } });
+      const truth = h.epochs[0].samplesPerSecond;
+      const timed = logs.filter((l) => !Number.isNaN(l.samplesPerSecond));
+      const worst = Math.max(...timed.map((l) => Math.abs(l.samplesPerSecond / truth - 1)));
+      const worstMean = Math.max(...timed.map((l) => Math.abs(l.epochSamplesPerSecond / truth - 1)));
+      console.log(`progress (${workers} worker(s)): epoch ${Math.round(truth)} samples/s; ${timed.length} of ${logs.length} readouts timed, `
+        + `${Math.round(Math.min(...timed.map((l) => l.samplesPerSecond)))}–${Math.round(Math.max(...timed.map((l) => l.samplesPerSecond)))}; `
+        + `worst deviation ${(100 * worst).toFixed(1)} % (window), ${(100 * worstMean).toFixed(1)} % (epoch mean)`);
+      expect(logs).toHaveLength(469);
+      expect(timed.length).toBeGreaterThan(logs.length / 2);
+      // Only the first half second is untimed: every later readout is a number.
+      expect(logs.every((l) => l.elapsedSeconds < 0.5 || !Number.isNaN(l.samplesPerSecond))).toBe(true);
+      expect(worst).toBeLessThan(0.2);
+      expect(worstMean).toBeLessThan(0.2);
+      expect(logs.at(-1)!.etaSeconds).toBe(0);
+      expect(logs.at(-1)!.elapsedSeconds).toBeCloseTo(h.epochs[0].seconds, 1);
+    } finally {
+      await vae.dispose();
+    }
+  });
+});
