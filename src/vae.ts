@@ -13,7 +13,7 @@ import { resolveConfig, type ResolvedConfig, type VAEConfig } from './model/conf
 import { type ParameterLayout, parameterLayout } from './model/layout.js';
 import { allocModel, buildPlan, initialiseParameters, type ModelRegions } from './model/plan.js';
 import { KernelProfile, type ProfileEntry } from './profile.js';
-import { fitLoop, type TrainingState, yieldNow } from './train/fit.js';
+import { fitLoop, parsePartialEpoch, type TrainingState, yieldNow } from './train/fit.js';
 import { type FitOptions, type History, resolveFit, type WorkerCount } from './train/options.js';
 
 /** Options of VAE.create, VAE.fromBytes and VAE.load: how the model runs, not what it is. */
@@ -418,6 +418,7 @@ export class VAE {
       'wasm_vae.epoch': String(this.state.epoch),
       'wasm_vae.step': String(this.state.step),
       ...(options.optimizer ? { 'wasm_vae.optimizer_step': String(this.state.optimizerStep) } : {}),
+      ...(options.optimizer && this.state.partial ? { 'wasm_vae.partial_epoch': JSON.stringify(this.state.partial) } : {}),
       'wasm_vae.optimizer': options.optimizer ? '1' : '0',
     });
   }
@@ -494,6 +495,7 @@ export class VAE {
     this.state.epoch = int('wasm_vae.epoch');
     this.state.step = int('wasm_vae.step');
     // Adam's bias correction restarts with fresh moments, as a new torch.optim.Adam would.
+    this.state.partial = withOptimizer ? parsePartialEpoch(metadata['wasm_vae.partial_epoch']) : undefined;
     this.state.optimizerStep = withOptimizer ? int(metadata['wasm_vae.optimizer_step'] === undefined ? 'wasm_vae.step' : 'wasm_vae.optimizer_step') : 0;
   }
 

@@ -72,3 +72,24 @@ console.log(JSON.stringify([a.runtime, b.runtime]));`;
     expect(plain.relaxedSimd).toBe(false);
   });
 });
+
+describe('interrupted epochs', () => {
+  it.each([1, 2])('an epoch stopped part-way (%i worker(s)) continues from a saved checkpoint to exactly the uninterrupted parameters', async (workers) => {
+    const x = randomArray(300 * 12, rng(5), 0, 1);
+    const fit = { epochs: 2, batchSize: 10, workers };
+    const whole = await VAE.create(small);
+    const h = await whole.fit(x, fit);
+    const stop = new AbortController();
+    const first = await VAE.create(small);
+    const part = await first.fit(x, { ...fit, signal: stop.signal, onBatchEnd: (b) => { if (b.epoch === 2 && b.batch === 7) stop.abort(); } });
+    expect(part.aborted).toBe(true);
+    expect(part.epochs).toHaveLength(1);
+    const resumed = await VAE.fromBytes(first.toBytes({ optimizer: true }));
+    expect(resumed.progress.epoch).toBe(1);
+    const rest = await resumed.fit(x, { ...fit, epochs: 1 });
+    expect(rest.epochs[0].epoch).toBe(2);
+    expect(rest.epochs[0].loss).toBe(h.epochs[1].loss); // the epoch's sums carry over too
+    expect(Buffer.compare(Buffer.from(resumed.toBytes()), Buffer.from(whole.toBytes()))).toBe(0);
+    await Promise.all([whole.dispose(), first.dispose(), resumed.dispose()]);
+  });
+});

@@ -1,5 +1,5 @@
 // The wasm-vae command, run as a user would (the built dist/src/cli.js in a child process).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,9 +54,55 @@ describe('wasm-vae command', () => {
     expect(Buffer.compare(a, b)).toBe(0);
     const history = JSON.parse(await readFile(join(out, 'b', 'history.json'), 'utf8'));
     expect(history.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
+    const history2 = JSON.parse(await readFile(join(out, 'a', 'history.json'), 'utf8'));
+    expect(history2.config).toMatchObject({ inputDim: 784, hidden: [64], latentDim: 2 });
+    expect(history2.runtime).toMatchObject({ workers: 2, simd: true });
+    expect(history2.test.loss).toBeGreaterThan(0);
+    expect(history2.command).toMatch(/^wasm-vae train --data/);
+    // A used --out is refused without --force (old and new files would mix); --force replaces the run.
+    const again = await run(['train', ...small, '--epochs', '1', '--out', join(out, 'b')]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds a run .*--resume to continue it, --force to replace it/);
     const mismatch = await run(['train', ...small, '--latent', '3', '--epochs', '3', '--out', join(out, 'b'), '--resume']);
     expect(mismatch.code).toBe(1);
     expect(mismatch.stderr).toMatch(/--resume: .* was trained with .*but the flags give/);
+  });
+
+  it('Ctrl-C part-way through an epoch writes a checkpoint, exits 130, and --resume reaches the uninterrupted parameters byte for byte', async () => {
+    const flags = ['--data', DATA_DIR, '--hidden', '128', '--latent', '2', '--batch-size', '100', '--workers', '2', '--epochs', '3', '--json'];
+    expect((await run(['train', ...flags, '--out', join(out, 'whole')])).code).toBe(0);
+    const child = spawn(process.execPath, [CLI, 'train', ...flags, '--out', join(out, 'cut')],
+      { env: { ...process.env, WASM_VAE_DATA: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      // 0.3 s into the second epoch (each takes 1–3 s here).
+      if (stdout.includes('"type":"epoch"') && !child.killed) setTimeout(() => child.kill('SIGINT'), 300);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/interrupted at epoch 2, step \d+; checkpoint written to .*checkpoint.safetensors\ncontinue with: wasm-vae train .* --resume/);
+    const info = JSON.parse((await run(['info', join(out, 'cut', 'checkpoint.safetensors'), '--json'])).stdout);
+    console.log(`SIGINT test: interrupted at epoch ${info.progress.epoch + 1}, step ${info.progress.step} (600 steps per epoch)`);
+    const resumed = await run(['train', ...flags, '--out', join(out, 'cut'), '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const [a, b] = await Promise.all([readFile(join(out, 'whole', 'model.safetensors')), readFile(join(out, 'cut', 'model.safetensors'))]);
+    expect(Buffer.compare(a, b)).toBe(0);
+    const history = JSON.parse(await readFile(join(out, 'cut', 'history.json'), 'utf8'));
+    expect(history.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);
+  });
+
+  it('info prints the architecture, the parameter count and the training progress', async () => {
+    const r = await run(['info', join(out, 'a', 'model.safetensors')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/VAE 784 → 64 → \(μ, log σ²\) 2 → z 2 → 64 → 784/);
+    expect(r.stdout).toMatch(/encoder\.0\.weight\s+\[64, 784\]\s+50,176/);
+    expect(r.stdout).toMatch(/total\s+101,652 /);
+    expect(r.stdout).toMatch(/trained 2 epoch\(s\), 60 optimiser steps; no optimiser state/);
+    const j = JSON.parse((await run(['info', join(out, 'a', 'checkpoint.safetensors'), '--json'])).stdout);
+    expect(j).toMatchObject({ progress: { epoch: 2, step: 60 }, optimizerState: true });
+    expect((await run(['info'])).code).toBe(2);
   });
 
   it('eval, sample and reconstruct use a saved model', async () => {
@@ -77,11 +123,29 @@ describe('wasm-vae command', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`Usage: wasm-vae ${cmd}`));
     }
-    for (const args of [['train', '--bogus'], ['train', '--epochs', 'ten'], ['train', '--activation', 'gelu'], ['sample', '--n', '3'], ['frobnicate'], []]) {
+    for (const cmd of ['eval', 'sample', 'reconstruct']) {
+      const r = await run([cmd, '--help']);
+      expect(r.stdout).toMatch(/Options:[\s\S]*--model FILE[\s\S]*Example: wasm-vae/); // every option listed, with an example
+    }
+    const cases: [string[], RegExp][] = [
+      [['train', '--bogus'], /^wasm-vae train: unknown option --bogus \(see 'wasm-vae train --help'\)$/],
+      [['train', '--epochs', 'ten'], /^wasm-vae train: --epochs must be an integer >= 1, got 'ten' \(see/],
+      [['train', '--lr', '-1'], /^wasm-vae train: --lr must be a number > 0, got '-1'/],
+      [['train', '--lr', '0'], /--lr must be a number > 0, got '0'/],
+      [['train', '--activation', 'gelu'], /--activation must be one of/],
+      [['sample', '--n', '3'], /--model is required/],
+      [['frobnicate'], /unknown command 'frobnicate'; the commands are train, eval/],
+    ];
+    for (const [args, message] of cases) {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(/Usage: wasm-vae/);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1); // one line, not the whole usage
+      expect(r.stderr.trim(), args.join(' ')).toMatch(message);
     }
+    expect((await run([])).code).toBe(2);
+    const version = await run(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version);
   });
 
   it('missing or corrupt data and bad model files: one line, what to do, exit 1, no stack trace', async () => {

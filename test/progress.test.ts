@@ -5,11 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { loadMnist, VAE } from '../src/index.js';
 import type { BatchLog } from '../src/index.js';
 import { RateMeter } from '../src/train/rate.js';
+import { formatDuration, progressBar, progressLine } from '../src/cli/progress.js';
 import { DATA_DIR } from './helpers.js';
 
 describe('progress readouts', () => {
   it('the windowed rate, the epoch mean and the ETA follow the rows complete at each reading', () => {
-    const m = new RateMeter(1000, 0, 1);
+    const m = new RateMeter(1000, 0, 0, 1);
     expect(m.read(100, 20).samplesPerSecond).toBeNaN(); // too little timed yet: shown as '?'
     expect(m.read(500, 100)).toMatchObject({ samplesPerSecond: 200, epochSamplesPerSecond: 200, elapsedSeconds: 0.5, etaSeconds: 4.5 });
     m.read(1000, 200);
@@ -47,5 +48,16 @@ describe('progress readouts', () => {
     } finally {
       await vae.dispose();
     }
+  });
+});
+
+describe('the CLI progress line', () => {
+  it('shows the bar, counts, ETA, elapsed time, losses and rate; "?" before the rate is timed', () => {
+    const b = { epoch: 3, batch: 212, batches: 469, loss: 108.416, reconstruction: 82.1, kl: 26.316,
+      samplesPerSecond: 23412.3, epochSamplesPerSecond: 23000, elapsedSeconds: 8.12, etaSeconds: 75.4 };
+    expect(progressLine(b, 10)).toBe('epoch 3/10 [=========>..........] 212/469  ETA 1:15  8.1 s  loss 108.42 (rec 82.10, kl 26.32)  23,412 samples/s');
+    expect(progressLine({ ...b, samplesPerSecond: NaN, etaSeconds: NaN }, 10)).toMatch(/ETA \?.*  \? samples\/s$/);
+    expect(formatDuration(4000)).toBe('1:06:40');
+    expect(progressBar(469, 469)).toBe(`[${'='.repeat(20)}]`);
   });
 });

@@ -4,18 +4,53 @@ import { VAE } from '../vae.js';
 import { loadData, loadModel, logger, num, parse, required, workersFlag } from './common.js';
 import { writeReconstructions, writeSamples } from './pictures.js';
 
-export const EVAL_HELP = `Usage: wasm-vae eval --model FILE [--data DIR] [--workers auto|N] [--json]
+const DATA_OPTION = `  --data DIR          directory with the four MNIST-format IDX files (.gz or raw); default:
+                      $WASM_VAE_DATA if set, else the download cache ($WASM_VAE_CACHE or
+                      ~/.cache/wasm-vae/mnist)`;
+const TAIL_OPTIONS = `  --json              machine-readable output on stdout
+  --verbose           stack traces on errors
+  -h, --help          this text`;
 
-Loss (negative ELBO, one z sample per image), reconstruction and KL in nats per example on the
-test split of --data (default: $WASM_VAE_DATA, else the download cache).`;
+export const EVAL_HELP = `Usage: wasm-vae eval --model FILE [options]
 
-export const SAMPLE_HELP = `Usage: wasm-vae sample --model FILE --out FILE.png [--n 64] [--seed S]
+Loss (negative ELBO, one z sample per image, fixed noise), reconstruction and KL in nats per
+example on the test split of --data.
 
-Draws n images from the prior (z ~ N(0, I), seeded) and writes them as a grid.`;
+Options:
+  --model FILE        a .safetensors file written by wasm-vae (required)
+${DATA_OPTION}
+  --workers auto|N    worker threads (default auto: one per core)
+${TAIL_OPTIONS}
 
-export const RECONSTRUCT_HELP = `Usage: wasm-vae reconstruct --model FILE --out FILE.png [--data DIR] [--n 16]
+Example: wasm-vae eval --model runs/mnist/model.safetensors --data mnist/`;
 
-Writes the first n test images above their reconstructions.`;
+export const SAMPLE_HELP = `Usage: wasm-vae sample --model FILE --out FILE.png [options]
+
+Draws n images from the prior (z ~ N(0, I), seeded), decodes them to their means (pixel
+probabilities for a Bernoulli model) and writes them as a square grid, 2× enlarged.
+
+Options:
+  --model FILE        a .safetensors file written by wasm-vae (required)
+  --out FILE.png      where to write the grid (required)
+  --n N               number of images (default 64)
+  --seed N            noise seed (default 1); the same seed draws the same images
+${TAIL_OPTIONS}
+
+Example: wasm-vae sample --model runs/mnist/model.safetensors --n 100 --seed 7 --out samples.png`;
+
+export const RECONSTRUCT_HELP = `Usage: wasm-vae reconstruct --model FILE --out FILE.png [options]
+
+Writes the first n test images (top row) above their reconstructions (bottom row): each image
+encoded to its posterior mean and decoded to pixel probabilities.
+
+Options:
+  --model FILE        a .safetensors file written by wasm-vae (required)
+  --out FILE.png      where to write the picture (required)
+${DATA_OPTION}
+  --n N               number of test images (default 16)
+${TAIL_OPTIONS}
+
+Example: wasm-vae reconstruct --model runs/mnist/model.safetensors --n 10 --out recon.png`;
 
 export const BENCH_HELP = `Usage: wasm-vae bench [--data DIR] [--epochs 1] [--workers auto|N] [--json]
 

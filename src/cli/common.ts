@@ -12,18 +12,30 @@ export const COMMON: Options = { help: { type: 'boolean', short: 'h' }, verbose:
 
 /** Parses argv strictly (unknown flags are usage errors). */
 export function parse(argv: string[], options: Options): Record<string, string | boolean | undefined> {
+  const all = { ...COMMON, ...options };
+  // '--lr -1': parseArgs reads '-1' as an option ("argument is ambiguous"); pass it as the value so
+  // that the range check can say what is wrong with it.
+  const args = argv.flatMap((a, i) => (/^-\d/.test(a) && /^--[\w-]+$/.test(argv[i - 1] ?? '') && all[argv[i - 1].slice(2)]?.type === 'string' ? [] : [
+    /^--[\w-]+$/.test(a) && /^-\d/.test(argv[i + 1] ?? '') && all[a.slice(2)]?.type === 'string' ? `${a}=${argv[i + 1]}` : a]));
   try {
-    return parseArgs({ args: argv, options: { ...COMMON, ...options }, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args, options: all, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    const e = err as Error & { code?: string };
+    const flag = /'(-[^' ]+)/.exec(e.message)?.[1];
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${flag ?? ''}`.trim());
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${flag ?? 'an option'} needs a value`);
+    if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument ${/'([^']+)'/.exec(e.message)?.[1] ?? ''}`.trim());
+    throw new UsageError(e.message);
   }
 }
 
-export function num(value: unknown, name: string, fallback: number, { integer = false, min = -Infinity } = {}): number {
+/** A numeric flag: `integer`, at least `min`, or `positive` (> 0); UsageError says which and what came. */
+export function num(value: unknown, name: string, fallback: number, { integer = false, min = -Infinity, positive = false } = {}): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
-    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}, got '${String(value)}'`);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || (positive && n <= 0)) {
+    const bound = positive ? ' > 0' : min > -Infinity ? ` >= ${min}` : '';
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}${bound}, got '${String(value)}'`);
   }
   return n;
 }

@@ -1,12 +1,14 @@
 // wasm-vae train: train on MNIST-format data, checkpoint every epoch, write the model and pictures.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { ACTIVATIONS, resolveConfig, type VAEConfig } from '../model/config.js';
+import { ACTIVATIONS, resolveConfig, type ResolvedConfig, type VAEConfig } from '../model/config.js';
 import { writeFileAtomic } from '../platform.node.js';
 import type { EpochLog } from '../train/options.js';
-import { VAE } from '../vae.js';
+import { type LossReport, type RuntimeInfo, VAE } from '../vae.js';
+import { packageVersion } from '../version.js';
+import { CLEAR_TO_END, formatDuration, formatRate, progressLine } from './progress.js';
 import { loadData, logger, num, oneOf, parse, UsageError, workersFlag } from './common.js';
 import { writeAll } from './pictures.js';
 
@@ -33,7 +35,8 @@ Options:
   --limit N           train on the first N training images only
   --out DIR           output directory (default runs/mnist)
   --resume            continue from DIR/checkpoint.safetensors (same flags); reaches exactly the
-                      parameters of an uninterrupted run
+                      parameters of an uninterrupted run, also after Ctrl-C part-way through an epoch
+  --force             replace an earlier run's files in --out (without it a used --out is refused)
   --json              one JSON object per epoch on stdout, then a final one
   --verbose           stack traces on errors
   -h, --help          this text
@@ -44,19 +47,29 @@ loss.png (train and test curves: loss, reconstruction, KL), latent.png (test set
 coloured by label: the first two latent dimensions), manifold.png (latent = 2: decoded grid over
 the latent plane).`;
 
-function bar(done: number, total: number, width = 24): string {
-  const filled = Math.round((done / total) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+/** Files a training run writes into --out (a rerun without --resume or --force is refused if any exists). */
+export const RUN_FILES = ['model.safetensors', 'checkpoint.safetensors', 'history.json', 'samples.png', 'reconstructions.png',
+  'loss.svg', 'latent.svg', 'manifold.png'];
+
+/** Refuses to mix a new run with an old one in the same directory; with --force removes the old run's files. */
+async function claimOutDir(out: string, force: boolean): Promise<void> {
+  const old = RUN_FILES.filter((f) => existsSync(join(out, f)));
+  if (old.length === 0) return;
+  if (!force) {
+    throw new UsageError(`${out} already holds a run (${old.join(', ')}): pass --resume to continue it, --force to replace it, or another --out`);
+  }
+  await Promise.all(old.map((f) => rm(join(out, f), { force: true })));
 }
 
-export async function train(argv: string[]): Promise<void> {
+/** Exit code 130 after Ctrl-C (as a shell reports a SIGINT), else 0. */
+export async function train(argv: string[]): Promise<number> {
   const v = parse(argv, {
     data: { type: 'string' }, hidden: { type: 'string' }, latent: { type: 'string' }, activation: { type: 'string' },
     likelihood: { type: 'string' }, beta: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
     lr: { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
-    workers: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' },
+    workers: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' }, force: { type: 'boolean' },
   });
-  if (v.help) { console.log(TRAIN_HELP); return; }
+  if (v.help) { console.log(TRAIN_HELP); return 0; }
   const hidden = String(v.hidden ?? '400').split(',').filter((s) => s !== '').map((s) => num(s, 'hidden', 0, { integer: true, min: 1 }));
   const config: VAEConfig = {
     inputDim: 0, hidden, latentDim: num(v.latent, 'latent', 20, { integer: true, min: 1 }),
@@ -66,12 +79,13 @@ export async function train(argv: string[]): Promise<void> {
   };
   const epochs = num(v.epochs, 'epochs', 10, { integer: true, min: 1 });
   const batchSize = num(v['batch-size'], 'batch-size', 128, { integer: true, min: 1 });
-  const learningRate = num(v.lr, 'lr', 1e-3, { min: Number.MIN_VALUE });
+  const learningRate = num(v.lr, 'lr', 1e-3, { positive: true });
   const optimizer = oneOf(v.optimizer, 'optimizer', ['adam', 'adamw', 'sgd'] as const, 'adam');
   const workers = workersFlag(v.workers);
   const limit = v.limit === undefined ? Infinity : num(v.limit, 'limit', 0, { integer: true, min: 1 });
   const out = (v.out as string | undefined) ?? join('runs', 'mnist');
   const json = v.json === true, log = logger(json);
+  if (v.resume && v.force) throw new UsageError('--resume and --force exclude each other');
 
   const mnist = await loadData(v.data, log);
   config.inputDim = mnist.train.dim;
@@ -80,7 +94,7 @@ export async function train(argv: string[]): Promise<void> {
   let earlier: EpochLog[] = [];
   if (v.resume) {
     if (!existsSync(checkpoint)) throw new UsageError(`--resume: no checkpoint at ${checkpoint}`);
-    vae = await VAE.load(checkpoint);
+    vae = await VAE.load(checkpoint, { workers });
     const want = JSON.stringify(resolveConfig(config));
     if (JSON.stringify(vae.config) !== want) {
       await vae.dispose();
@@ -89,10 +103,19 @@ export async function train(argv: string[]): Promise<void> {
     if (existsSync(join(out, 'history.json'))) {
       earlier = (JSON.parse(await readFile(join(out, 'history.json'), 'utf8')) as { epochs: EpochLog[] }).epochs.slice(0, vae.progress.epoch);
     }
-    log(`resuming from ${checkpoint} after epoch ${vae.progress.epoch}\n`);
+    log(`resuming from ${checkpoint} after epoch ${vae.progress.epoch}, step ${vae.progress.step}\n`);
   } else {
-    vae = await VAE.create(config);
+    await claimOutDir(out, v.force === true);
+    vae = await VAE.create(config, { workers });
   }
+  // Ctrl-C: finish the current batch, write a checkpoint, say how to resume, exit 130. A second
+  // Ctrl-C ends the process at once.
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
   try {
     await mkdir(out, { recursive: true });
     const rows = Math.min(limit, mnist.train.count);
@@ -101,41 +124,77 @@ export async function train(argv: string[]): Promise<void> {
       + `${Math.max(0, remaining)} epoch(s) to go\n`);
     const tty = process.stderr.isTTY === true;
     const batchLosses: [number, number][] = [];
-    const history = { epochs: [...earlier], aborted: false, warnings: [] as string[] };
+    const fitSettings = { epochs, batchSize, learningRate, optimizer, workers, limit: rows };
+    const history: RunHistory = {
+      wasmVae: packageVersion(), command: ['wasm-vae', 'train', ...argv].join(' '), config: vae.config, fit: fitSettings,
+      runtime: vae.runtime, epochs: [...earlier], aborted: false, warnings: [],
+    };
+    const saveHistory = () => writeFileAtomic(join(out, 'history.json'), JSON.stringify(history, null, 2));
+    let lastDraw = 0;
     if (remaining > 0) {
       const h = await vae.fit(mnist.train.bytes.subarray(0, rows * mnist.train.dim), {
-        epochs: remaining, batchSize, learningRate, optimizer, workers, validation: mnist.test.bytes,
+        epochs: remaining, batchSize, learningRate, optimizer, workers, validation: mnist.test.bytes, signal: interrupt.signal,
         onBatchEnd: (b) => {
           batchLosses.push([b.epoch - 1 + b.batch / b.batches, b.loss]);
-          if (tty && !json && (b.batch % 10 === 0 || b.batch === b.batches)) {
-            log(`\repoch ${b.epoch}/${epochs} ${bar(b.batch, b.batches)} ${b.batch}/${b.batches} loss ${b.loss.toFixed(2)} `
-              + `rec ${b.reconstruction.toFixed(2)} kl ${b.kl.toFixed(2)} ${Math.round(b.samplesPerSecond)} samples/s `);
+          const now = performance.now();
+          if (tty && !json && (now - lastDraw > 100 || b.batch === b.batches)) {
+            lastDraw = now;
+            log(`\r${progressLine(b, epochs)}${CLEAR_TO_END}`);
           }
         },
         onEpochEnd: async (e) => {
           await writeFileAtomic(checkpoint, vae.toBytes({ optimizer: true }));
           history.epochs.push(e);
-          await writeFileAtomic(join(out, 'history.json'), JSON.stringify(history, null, 2));
+          history.runtime = vae.runtime;
+          await saveHistory();
           if (json) console.log(JSON.stringify({ type: 'epoch', ...e }));
           else {
             const rt = vae.runtime;
             log(`${tty ? '\r' : ''}epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(2)} (rec ${e.reconstruction.toFixed(2)}, kl ${e.kl.toFixed(2)}), `
-              + `test ${e.valLoss!.toFixed(2)} nats, ${e.seconds.toFixed(1)} s, ${Math.round(e.samplesPerSecond)} samples/s `
-              + `(${rt.threads ? `${rt.workers} workers` : '1 thread'}${rt.relaxedSimd ? ', relaxed SIMD' : ''})\n`);
+              + `test ${e.valLoss!.toFixed(2)} nats, ${formatDuration(e.seconds)}, ${formatRate(e.samplesPerSecond)} samples/s `
+              + `(${rt.threads ? `${rt.workers} workers` : '1 thread'}${rt.relaxedSimd ? ', relaxed SIMD' : ''})${tty ? CLEAR_TO_END : ''}\n`);
           }
         },
       });
       history.warnings = h.warnings;
       for (const w of h.warnings) log(`warning: ${w}\n`);
+      if (h.aborted) {
+        await writeFileAtomic(checkpoint, vae.toBytes({ optimizer: true }));
+        history.aborted = true;
+        await saveHistory();
+        const resume = ['wasm-vae', 'train', ...argv.filter((a) => a !== '--resume'), '--resume'].join(' ');
+        process.stderr.write(`${tty ? '\r' : ''}interrupted at epoch ${vae.progress.epoch + 1}, step ${vae.progress.step}; checkpoint written to ${checkpoint}${tty ? CLEAR_TO_END : ''}\n`
+          + `continue with: ${resume}\n`);
+        if (json) console.log(JSON.stringify({ type: 'interrupted', checkpoint, progress: vae.progress }));
+        return 130;
+      }
     }
+    process.off('SIGINT', onSigint);
     await vae.save(join(out, 'model.safetensors'));
-    await writeFileAtomic(join(out, 'history.json'), JSON.stringify(history, null, 2));
     const pictures = await writeAll(vae, mnist.test, out, history.epochs, batchLosses);
     const final = await vae.evaluate(mnist.test.bytes);
+    history.test = final;
+    await saveHistory();
     if (json) console.log(JSON.stringify({ type: 'final', test: final, out, files: ['model.safetensors', 'history.json', ...pictures], runtime: vae.runtime }));
     else log(`test loss ${final.loss.toFixed(2)} nats (reconstruction ${final.reconstruction.toFixed(2)}, KL ${final.kl.toFixed(2)}); `
       + `wrote ${out}/: model.safetensors, history.json, ${pictures.join(', ')}\n`);
+    return 0;
   } finally {
+    process.off('SIGINT', onSigint);
     await vae.dispose();
   }
+}
+
+/** history.json: enough to know later what ran, where, and what came out. */
+export interface RunHistory {
+  wasmVae: string;
+  command: string;
+  config: ResolvedConfig;
+  fit: Record<string, unknown>;
+  runtime: RuntimeInfo;
+  epochs: EpochLog[];
+  /** Test-set loss of the final model (nats per example). */
+  test?: LossReport;
+  aborted: boolean;
+  warnings: string[];
 }

@@ -14,6 +14,36 @@ export interface TrainingState {
   optimizerStep: number;
   /** Epochs completed so far over the model's life. */
   epoch: number;
+  /** An epoch stopped part-way (abort, Ctrl-C): the next fit on the same data continues it. */
+  partial?: PartialEpoch;
+}
+
+/** Where an interrupted epoch stopped, so that continuing it reaches the uninterrupted run exactly. */
+export interface PartialEpoch {
+  /** Training rows and batch size of the interrupted epoch: a fit with others starts a new epoch. */
+  rows: number;
+  batchSize: number;
+  shuffle: boolean;
+  /** Steps of the epoch completed. */
+  batches: number;
+  /** Loss sums and rows over those steps, and their wall time. */
+  reconstruction: number;
+  kl: number;
+  seen: number;
+  seconds: number;
+}
+
+/** Checks a PartialEpoch read from a file; returns undefined for anything malformed. */
+export function parsePartialEpoch(text: string | undefined): PartialEpoch | undefined {
+  if (text === undefined) return undefined;
+  let p: Record<string, unknown>;
+  try { p = JSON.parse(text) as Record<string, unknown>; } catch { return undefined; }
+  if (!p || typeof p !== 'object') return undefined;
+  const int = (k: string) => typeof p[k] === 'number' && Number.isSafeInteger(p[k]) && (p[k] as number) >= 0;
+  const num = (k: string) => typeof p[k] === 'number' && Number.isFinite(p[k]);
+  const ok = int('rows') && int('batchSize') && int('batches') && int('seen') && num('reconstruction') && num('kl') && num('seconds')
+    && typeof p.shuffle === 'boolean' && (p.batchSize as number) > 0 && (p.seen as number) <= (p.rows as number);
+  return ok ? p as unknown as PartialEpoch : undefined;
 }
 
 export interface FitInputs {
@@ -45,14 +75,19 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
   for (let e = 0; e < fit.epochs; e++) {
     if (options.signal?.aborted) { history.aborted = true; break; }
     const epoch = state.epoch; // 0-based stream for this epoch's noise
+    // Continue an interrupted epoch of the same data and batching from its next step.
+    const p = state.partial;
+    const resume = p && p.rows === train.rows && p.batchSize === batchSize && p.shuffle === fit.shuffle ? p : undefined;
+    state.partial = undefined;
+    const first = resume?.batches ?? 0;
     // The epoch's whole order lives in memory, so a step can be sent before the previous one
     // has finished: a worker starts step t+1 as soon as it is done with step t.
     arena.i32(orderPtr, train.rows).set(permutation(train.rows, inputs.seed, epoch, fit.shuffle));
     const start = performance.now();
-    let recon = 0, kl = 0, seen = 0, lastYield = start;
-    const meter = new RateMeter(train.rows, start);
+    let recon = resume?.reconstruction ?? 0, kl = resume?.kl ?? 0, seen = resume?.seen ?? 0, done = first, lastYield = start;
+    const meter = new RateMeter(train.rows, start, seen);
     const spec: EpochSpec = {
-      data: train, order: orderPtr, rows: train.rows, batchSize, stream: epoch, stepBase: state.optimizerStep, settings,
+      data: train, order: orderPtr, rows: train.rows, batchSize, stream: epoch, stepBase: state.optimizerStep - first, settings,
     };
     // Keep steps released beyond the one being read (worker threads start the next as soon as
     // they are done with the current one: no idle gap, no message between steps).
@@ -60,7 +95,7 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
     let run: StepRun | null = null;
     let stopped = false;
     try {
-      for (let b = 0; b < batches; b++) {
+      for (let b = first; b < batches; b++) {
         // A run that a callback finished (to use the model) has run every step it released.
         if (!run || (run.finished && b >= run.released)) run = executor.startRun(spec, b);
         if (!stopped) run.release(b + ahead);
@@ -73,7 +108,7 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
         }
         state.step++; state.optimizerStep++;
         const n = stepRows(b, batchSize, train.rows).size;
-        recon += sums.reconstruction; kl += sums.kl; seen += n;
+        recon += sums.reconstruction; kl += sums.kl; seen += n; done = b + 1;
         const now = performance.now();
         if (options.onBatchEnd) {
           // Rows complete now (the pool may be steps ahead of the results read so far).
@@ -96,8 +131,12 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
       await run?.finish().catch(() => undefined);
       throw err;
     }
-    const seconds = (performance.now() - start) / 1000;
-    if (seen < train.rows) { history.aborted = true; break; } // stopped mid-epoch: not a completed epoch
+    const seconds = (performance.now() - start) / 1000 + (resume?.seconds ?? 0);
+    if (seen < train.rows) { // stopped mid-epoch: not a completed epoch; the next fit continues it
+      state.partial = { rows: train.rows, batchSize, shuffle: fit.shuffle, batches: done, reconstruction: recon, kl, seen, seconds };
+      history.aborted = true;
+      break;
+    }
     state.epoch++;
     const log: EpochLog = {
       epoch: state.epoch,

@@ -31,8 +31,10 @@ export class RateMeter {
   /** (time in ms, rows complete) pairs inside the window, oldest first. */
   private readonly marks: [number, number][] = [];
 
-  constructor(private readonly totalRows: number, private readonly start: number, private readonly windowSeconds = RATE_WINDOW_SECONDS) {
-    this.marks.push([start, 0]);
+  /** `startRows`: rows of the epoch already done at `start` (an interrupted epoch continued). */
+  constructor(private readonly totalRows: number, private readonly start: number, private readonly startRows = 0,
+              private readonly windowSeconds = RATE_WINDOW_SECONDS) {
+    this.marks.push([start, startRows]);
   }
 
   /** Records that `rowsDone` rows of the epoch are complete at time `now` (ms) and reads the rates. */
@@ -50,7 +52,7 @@ export class RateMeter {
     const samplesPerSecond = (rowsDone - r0) / span;
     return {
       samplesPerSecond,
-      epochSamplesPerSecond: rowsDone / elapsedSeconds,
+      epochSamplesPerSecond: (rowsDone - this.startRows) / elapsedSeconds,
       elapsedSeconds,
       etaSeconds: samplesPerSecond > 0 ? (this.totalRows - rowsDone) / samplesPerSecond : Infinity,
     };

@@ -1,0 +1,35 @@
+// The training progress line, in the manner of Keras's bar:
+//   epoch 3/10 [=========>..........] 212/469  ETA 0:04  8.1 s  loss 108.42 (rec 82.10, kl 26.32)  23,412 samples/s
+// rewritten in place on a terminal, with the rest of the line cleared.
+import type { BatchLog } from '../train/options.js';
+
+/** ANSI: erase from the cursor to the end of the line (so a shorter line leaves nothing behind). */
+export const CLEAR_TO_END = '\x1b[K';
+
+/** 75 -> '1:15', 4000 -> '1:06:40', NaN -> '?'. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
+  return `${h > 0 ? `${h}:` : ''}${mm}:${String(r).padStart(2, '0')}`;
+}
+
+/** 23412.3 -> '23,412', NaN -> '?'. */
+export function formatRate(perSecond: number): string {
+  return Number.isFinite(perSecond) ? Math.round(perSecond).toLocaleString('en-US') : '?';
+}
+
+export function progressBar(done: number, total: number, width = 20): string {
+  const filled = Math.min(width, Math.floor((done / total) * width));
+  const head = filled < width ? '>' : '';
+  return `[${'='.repeat(filled)}${head}${'.'.repeat(Math.max(0, width - filled - head.length))}]`;
+}
+
+/** One progress line for a batch log; `epochs` is the run's total epoch count. */
+export function progressLine(b: BatchLog, epochs: number): string {
+  const width = String(b.batches).length;
+  return `epoch ${b.epoch}/${epochs} ${progressBar(b.batch, b.batches)} ${String(b.batch).padStart(width)}/${b.batches}`
+    + `  ETA ${formatDuration(b.etaSeconds)}  ${b.elapsedSeconds.toFixed(1)} s`
+    + `  loss ${b.loss.toFixed(2)} (rec ${b.reconstruction.toFixed(2)}, kl ${b.kl.toFixed(2)})`
+    + `  ${formatRate(b.samplesPerSecond)} samples/s`;
+}
