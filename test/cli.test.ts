@@ -36,11 +36,14 @@ describe('wasm-vae command', () => {
     expect(lines.map((l) => l.type)).toEqual(['epoch', 'epoch', 'final']);
     expect(lines[1].valLoss).toBeLessThan(lines[0].loss);
     const files = (await readdir(join(out, 'a'))).sort();
-    expect(files).toEqual(['checkpoint.safetensors', 'history.json', 'latent.png', 'loss.png', 'manifold.png', 'model.safetensors', 'reconstructions.png', 'samples.png']);
+    expect(files).toEqual(['checkpoint.safetensors', 'history.json', 'latent.svg', 'loss.svg', 'manifold.png', 'model.safetensors', 'reconstructions.png', 'samples.png']);
     for (const f of files.filter((name) => name.endsWith('.png'))) {
       const png = pngjs.PNG.sync.read(Buffer.from(await readFile(join(out, 'a', f))));
       expect(png.width * png.height, f).toBeGreaterThan(10_000);
     }
+    const loss = await readFile(join(out, 'a', 'loss.svg'), 'utf8');
+    for (const label of ['Negative ELBO (loss)', 'Reconstruction term', 'train (each batch)', 'test (epoch end)', '>epoch<']) expect(loss).toContain(label);
+    expect(await readFile(join(out, 'a', 'latent.svg'), 'utf8')).toMatch(/z₁ \(posterior mean\)/); // latent 2: the plane itself
     expect(JSON.parse(await readFile(join(out, 'a', 'history.json'), 'utf8')).epochs.length).toBe(2);
   });
 

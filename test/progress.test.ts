@@ -22,7 +22,7 @@ describe('progress readouts', () => {
     expect(r.etaSeconds).toBeCloseTo(200 / (600 / 1.4), 6);
   });
 
-  it.each([1, 2])('with %i worker(s), every readout is within 20 %% of the epoch rate', async (workers) => {
+  it.each([1, 2])('with %i worker(s), every readout is within 20 percent of the epoch rate', async (workers) => {
     const mnist = await loadMnist({ dir: DATA_DIR });
     const vae = await VAE.create({ inputDim: 784, hidden: [200], latentDim: 10, seed: 1 });
     try {

@@ -10,7 +10,7 @@ import { type LossReport, type RuntimeInfo, VAE } from '../vae.js';
 import { packageVersion } from '../version.js';
 import { CLEAR_TO_END, formatDuration, formatRate, progressLine } from './progress.js';
 import { loadData, logger, num, oneOf, parse, UsageError, workersFlag } from './common.js';
-import { writeAll } from './pictures.js';
+import { type BatchPoint, writeAll } from './pictures.js';
 
 export const TRAIN_HELP = `Usage: wasm-vae train [options]
 
@@ -123,7 +123,7 @@ export async function train(argv: string[]): Promise<number> {
     log(`wasm-vae: ${rows} training and ${mnist.test.count} test images of ${mnist.train.rows}×${mnist.train.cols}; `
       + `${Math.max(0, remaining)} epoch(s) to go\n`);
     const tty = process.stderr.isTTY === true;
-    const batchLosses: [number, number][] = [];
+    const batchPoints: BatchPoint[] = [];
     const fitSettings = { epochs, batchSize, learningRate, optimizer, workers, limit: rows };
     const history: RunHistory = {
       wasmVae: packageVersion(), command: ['wasm-vae', 'train', ...argv].join(' '), config: vae.config, fit: fitSettings,
@@ -135,7 +135,7 @@ export async function train(argv: string[]): Promise<number> {
       const h = await vae.fit(mnist.train.bytes.subarray(0, rows * mnist.train.dim), {
         epochs: remaining, batchSize, learningRate, optimizer, workers, validation: mnist.test.bytes, signal: interrupt.signal,
         onBatchEnd: (b) => {
-          batchLosses.push([b.epoch - 1 + b.batch / b.batches, b.loss]);
+          batchPoints.push({ x: b.epoch - 1 + b.batch / b.batches, values: [b.loss, b.reconstruction, b.kl] });
           const now = performance.now();
           if (tty && !json && (now - lastDraw > 100 || b.batch === b.batches)) {
             lastDraw = now;
@@ -171,7 +171,7 @@ export async function train(argv: string[]): Promise<number> {
     }
     process.off('SIGINT', onSigint);
     await vae.save(join(out, 'model.safetensors'));
-    const pictures = await writeAll(vae, mnist.test, out, history.epochs, batchLosses);
+    const pictures = await writeAll(vae, mnist.test, out, history.epochs, batchPoints);
     const final = await vae.evaluate(mnist.test.bytes);
     history.test = final;
     await saveHistory();
