@@ -6,3 +6,4 @@ export * from './errors.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
 export { loadMnist, MNIST_FILES, type MnistData, type MnistSplit, type LoadMnistOptions } from './data/mnist.js';
 export type { ProfileEntry } from './profile.js';
+export { lossChart, type BatchPoint } from './plots/loss-chart.js';

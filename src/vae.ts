@@ -4,7 +4,8 @@ import { hardwareConcurrency, readFileBytes, sharedMemoryAvailable, writeFileAto
 import { WorkerPool } from '../workers/pool.js';
 import { CONTROL } from '../workers/protocol.js';
 import { type DataRef, Engine, EVAL_STREAM, type Plan } from './engine.js';
-import { checkKeys, ConfigError, DisposedError, FileFormatError, ModelMismatchError, ShapeError, WasmVaeError, WorkerError } from './errors.js';
+import { checkKeys } from './check-keys.js';
+import { ConfigError, DisposedError, FileFormatError, ModelMismatchError, ShapeError, WasmVaeError, WorkerError } from './errors.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './model/safetensors.js';
 import { type Executor, InThreadExecutor } from './executor.js';
 import { copyIn, type DataInput, rowCount } from './input.js';

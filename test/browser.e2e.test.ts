@@ -20,7 +20,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'test-results');
 
 interface DemoState {
-  status: string; error: string | null; batchLosses: number[]; samplesPerSecond: number;
+  status: string; error: string | null; batchLosses: number[]; rates: number[]; samplesPerSecond: number;
   runtime: { threads: boolean; workers: number; relaxedSimd: boolean; warnings: string[] };
   longestTaskMs: number; longTasks: number; maxTimerLagMs: number;
 }
@@ -39,7 +39,35 @@ beforeAll(async () => {
 });
 afterAll(async () => { await context?.close(); });
 
-async function runDemo(isolation: boolean, query: string): Promise<{ state: DemoState; sampleInk: number; warning: string }> {
+interface Canvas { ink: number; opaque: boolean }
+
+/** How a canvas looks: how many bright pixels (value > 200), and whether every pixel is opaque. */
+function readCanvas(id: string): Canvas {
+  const c = document.getElementById(id) as HTMLCanvasElement;
+  const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+  let ink = 0, opaque = true;
+  for (let i = 0; i < d.length; i += 4) { if (d[i] > 200) ink++; if (d[i + 3] !== 255) opaque = false; }
+  return { ink, opaque };
+}
+
+/** The page before training: what the runtime line and the warning say once it is ready. */
+async function beforeTraining(isolation: boolean, query: string, data = DATA_DIR): Promise<{ status: string; runtime: string; warning: string; dataError: string }> {
+  const server = await serveDemo({ isolation, data });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.url}examples/browser/?${query}`);
+    await page.waitForFunction(() => ['ready', 'no-data', 'error'].includes((window as unknown as { demo?: DemoState }).demo?.status ?? ''), null, { timeout: 60_000 });
+    return await page.evaluate(() => {
+      const shown = (id: string) => { const e = document.getElementById(id)!; return e.hidden ? '' : e.textContent ?? ''; };
+      return { status: (window as unknown as { demo: DemoState }).demo.status, runtime: shown('runtime'), warning: shown('warning'), dataError: shown('data-error') };
+    });
+  } finally {
+    await page.close();
+    await server.close();
+  }
+}
+
+async function runDemo(isolation: boolean, query: string): Promise<{ state: DemoState; sampleInk: number; warning: string; samples: Canvas; recon: Canvas }> {
   const server = await serveDemo({ isolation, data: DATA_DIR });
   const page = await context.newPage();
   try {
@@ -55,8 +83,9 @@ async function runDemo(isolation: boolean, query: string): Promise<{ state: Demo
       return ink;
     });
     const warning = await page.evaluate(() => { const w = document.getElementById('warning')!; return w.hidden ? '' : w.textContent ?? ''; });
+    const samples = await page.evaluate(readCanvas, 'samples'), recon = await page.evaluate(readCanvas, 'recon');
     await page.screenshot({ path: join(SHOTS, `demo-${isolation ? 'isolated' : 'fallback'}.png`), fullPage: true });
-    return { state, sampleInk, warning };
+    return { state, sampleInk, warning, samples, recon };
   } finally {
     await page.close();
     await server.close();
@@ -64,16 +93,43 @@ async function runDemo(isolation: boolean, query: string): Promise<{ state: Demo
 }
 
 describe.skipIf(!available)('browser (headless Chromium)', () => {
-  const query = 'epochs=1&rows=12800&latent=2&workers=2&test=1000';
+  const query = 'epochs=1&rows=30000&latent=2&workers=2&test=1000';
 
-  it('cross-origin isolated: trains in 2 worker threads, the loss falls, samples are drawn', async () => {
-    const { state, sampleInk } = await runDemo(true, query);
+  it('before training, the runtime line says what training will use, with and without isolation', async () => {
+    const isolated = await beforeTraining(true, 'workers=2');
+    expect(isolated.status).toBe('ready');
+    expect(isolated.runtime).toMatch(/^runtime: 2 worker threads, WebAssembly SIMD \+ relaxed SIMD; crossOriginIsolated = true$/);
+    expect(isolated.warning).toBe('');
+    const plain = await beforeTraining(false, 'workers=2');
+    expect(plain.runtime).toMatch(/^runtime: this page's thread only, .*crossOriginIsolated = false$/);
+    expect(plain.warning).toMatch(/not cross-origin isolated.*one thread instead of 2 workers/);
+  });
+
+  it('a missing data folder gives a clear message, not a stack trace', async () => {
+    const r = await beforeTraining(true, 'workers=2', join(tmpdir(), 'no-such-mnist'));
+    expect(r.status).toBe('no-data');
+    expect(r.dataError).toMatch(/Could not load MNIST from http:.*\/data\/: .*Serve the four MNIST IDX files .*--data DIR.*\?data=URL/);
+    expect(r.dataError).not.toMatch(/\n\s+at |@http/);
+    expect(r.runtime).toMatch(/2 worker threads/); // the runtime line is there all the same
+  });
+
+  it('cross-origin isolated: trains in 2 worker threads, the loss falls, full-brightness images, honest rates', async () => {
+    const { state, sampleInk, samples, recon } = await runDemo(true, query);
     expect(state.error).toBeNull();
     expect(state.status).toBe('done');
     expect(state.runtime.threads).toBe(true);
     expect(state.runtime.workers).toBe(2);
     expect(state.batchLosses.at(-1)!).toBeLessThan(state.batchLosses[0] - 100);
     expect(sampleInk).toBeGreaterThan(100); // bright pixels among 64 sampled digits: not a blank canvas
+    // Every pixel opaque (alpha 255), and bright strokes present: the images are drawn at full brightness.
+    expect(samples.opaque && recon.opaque).toBe(true);
+    expect(recon.ink).toBeGreaterThan(100);
+    // Every timed live readout within 20 % of the rate over the whole epoch.
+    const timed = state.rates.filter(Number.isFinite);
+    const worst = Math.max(...timed.map((r) => Math.abs(r / state.samplesPerSecond - 1)));
+    console.log(`browser e2e: ${timed.length} of ${state.rates.length} live readouts timed; worst deviation from the epoch rate ${(100 * worst).toFixed(1)} %`);
+    expect(timed.length).toBeGreaterThan(0);
+    expect(worst).toBeLessThan(0.2);
     // The same training in Node, for the throughput comparison (printed, not asserted).
     const mnist = await loadMnist({ dir: DATA_DIR });
     const vae = await VAE.create({ inputDim: 784, hidden: [400], latentDim: 2, seed: 1 });

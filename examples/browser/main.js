@@ -1,8 +1,9 @@
-// The browser demo: loads MNIST (IDX .gz beside the page, via DecompressionStream), trains in the
-// worker pool with live progress, draws samples, reconstructions, the loss chart and, for a 2-D
-// latent, an explorer. Options come from the query string, e.g. ?epochs=3&rows=20000&latent=2.
+// The browser demo: loads MNIST (IDX .gz files from ?data=URL, default /data/ on this server, via
+// DecompressionStream), trains in the worker pool with live progress, draws samples,
+// reconstructions, the training chart and, for a 2-D latent, an explorer. Options come from the
+// query string, e.g. ?epochs=3&rows=20000&latent=2&data=https://example.org/mnist/.
 // window.demo exposes the state for the end-to-end test.
-import { loadMnist, VAE } from '../../dist-browser/src/index.js';
+import { loadMnist, lossChart, VAE } from '../../dist-browser/src/index.js';
 
 const q = new URLSearchParams(location.search);
 const opt = {
@@ -10,9 +11,10 @@ const opt = {
   hidden: (q.get('hidden') ?? '400').split(',').map(Number), batchSize: Number(q.get('batch') ?? 128),
   workers: q.get('workers') === null || q.get('workers') === 'auto' ? 'auto' : Number(q.get('workers')),
   testRows: Number(q.get('test') ?? 1000), autostart: q.get('autostart') === '1',
+  data: new URL(q.get('data') ?? '/data/', location.href).href,
 };
 const $ = (id) => document.getElementById(id);
-const state = window.demo = { status: 'loading', batchLosses: [], epochs: [], runtime: null, longestTaskMs: 0, longTasks: 0, longTaskLog: [], error: null };
+const state = window.demo = { status: 'loading', batchLosses: [], batchPoints: [], rates: [], epochs: [], runtime: null, longestTaskMs: 0, longTasks: 0, longTaskLog: [], error: null };
 
 // Main-thread responsiveness: the longest task seen while training.
 try {
@@ -41,7 +43,8 @@ function drawGrid(canvas, images, count, columns, scale) {
   // a few milliseconds, so the page stays responsive while it refreshes during training.
   const rows = Math.ceil(count / columns), w = columns * 29 + 1, h = rows * 29 + 1;
   const image = new ImageData(w, h);
-  image.data.fill(51);
+  // Dark grey gaps, every pixel opaque (filling all four bytes with 51 made alpha 51: 20 % bright).
+  for (let o = 0; o < image.data.length; o += 4) { image.data[o] = image.data[o + 1] = image.data[o + 2] = 51; image.data[o + 3] = 255; }
   for (let i = 0; i < count; i++) {
     const left = 1 + (i % columns) * 29, top = 1 + Math.floor(i / columns) * 29;
     for (let y = 0; y < 28; y++) {
@@ -61,22 +64,12 @@ function drawGrid(canvas, images, count, columns, scale) {
 }
 
 function drawChart() {
-  const canvas = $('chart'), ctx = canvas.getContext('2d');
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const losses = state.batchLosses;
-  if (losses.length < 2) return;
-  const tests = state.epochs.map((e) => e.valLoss);
-  const all = [...losses, ...tests].filter(Number.isFinite);
-  const lo = Math.min(...all), hi = Math.min(Math.max(...all), lo + 4 * (losses[losses.length - 1] - lo + 10));
-  const y = (v) => canvas.height - 10 - ((Math.min(v, hi) - lo) / (hi - lo || 1)) * (canvas.height - 20);
-  const x = (i) => 30 + (i / (losses.length - 1)) * (canvas.width - 40);
-  ctx.strokeStyle = '#36c'; ctx.beginPath();
-  losses.forEach((v, i) => (i ? ctx.lineTo(x(i), y(v)) : ctx.moveTo(x(i), y(v))));
-  ctx.stroke();
-  ctx.fillStyle = '#c33';
-  state.epochs.forEach((e) => ctx.fillRect(x(e.batchIndex) - 3, y(e.valLoss) - 3, 6, 6));
-  ctx.fillStyle = '#222'; ctx.fillText(hi.toFixed(0), 2, 12); ctx.fillText(lo.toFixed(0), 2, canvas.height - 6);
+  // The same chart the CLI writes as loss.svg (wasm-vae's lossChart), redrawn live.
+  $('chart').innerHTML = lossChart(state.epochs, state.batchPoints, { width: 700, panelHeight: 220 });
 }
+
+const fmtRate = (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '?');
+const fmtTime = (s) => (Number.isFinite(s) ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}` : '?');
 
 let vae, mnist, controller, testImages;
 
@@ -102,11 +95,13 @@ async function explore(event) {
 }
 
 function showRuntime() {
+  // Before any training this is what fit will use (the pool starts on the first fit).
   const rt = vae.runtime;
   state.runtime = rt;
-  $('runtime').textContent = `runtime: ${rt.threads ? `${rt.workers} worker threads` : 'main thread only'}, WebAssembly SIMD`
+  $('runtime').textContent = `runtime: ${rt.threads ? `${rt.workers} worker threads` : 'this page\'s thread only'}, WebAssembly SIMD`
     + `${rt.relaxedSimd ? ' + relaxed SIMD' : ''}; crossOriginIsolated = ${self.crossOriginIsolated}`;
-  if (rt.warnings.length) { $('warning').hidden = false; $('warning').textContent = rt.warnings.join(' '); }
+  $('warning').hidden = rt.warnings.length === 0;
+  $('warning').textContent = rt.warnings.join(' ');
 }
 
 async function train() {
@@ -123,13 +118,16 @@ async function train() {
       epochs: opt.epochs, batchSize: opt.batchSize, workers: opt.workers, validation: testImages, signal: controller.signal,
       onBatchEnd: async (b) => {
         state.batchLosses.push(b.loss);
-        $('progress').textContent = `epoch ${b.epoch}  batch ${b.batch}/${b.batches}  loss ${b.loss.toFixed(2)}  `
-          + `reconstruction ${b.reconstruction.toFixed(2)}  KL ${b.kl.toFixed(2)}  ${Math.round(b.samplesPerSecond)} samples/s`;
+        state.batchPoints.push({ x: b.epoch - 1 + b.batch / b.batches, values: [b.loss, b.reconstruction, b.kl] });
+        state.rates.push(b.samplesPerSecond);
+        $('progress').textContent = `epoch ${b.epoch}/${opt.epochs}  batch ${b.batch}/${b.batches}  loss ${b.loss.toFixed(2)}  `
+          + `reconstruction ${b.reconstruction.toFixed(2)}  KL ${b.kl.toFixed(2)}  ${fmtRate(b.samplesPerSecond)} samples/s  `
+          + `elapsed ${fmtTime(b.elapsedSeconds)}  ETA ${fmtTime(b.etaSeconds)}`;
         if (b.batch === 1) showRuntime();
         if (performance.now() - lastDraw > 1000) { lastDraw = performance.now(); drawChart(); await refreshPictures(); }
       },
       onEpochEnd: async (e) => {
-        state.epochs.push({ ...e, batchIndex: state.batchLosses.length - 1 });
+        state.epochs.push(e);
         drawChart(); await refreshPictures();
       },
     });
@@ -146,10 +144,21 @@ async function train() {
 }
 
 async function main() {
-  mnist = await loadMnist({ dir: new URL('/data/', location.href).href });
-  testImages = mnist.test.images.subarray(0, 784 * opt.testRows);
-  vae = await VAE.create({ inputDim: 784, hidden: opt.hidden, latentDim: opt.latent, seed: 1 });
+  // The runtime first: it does not depend on the data, and tells at once whether threads work here.
+  vae = await VAE.create({ inputDim: 784, hidden: opt.hidden, latentDim: opt.latent, seed: 1 }, { workers: opt.workers });
   showRuntime();
+  try {
+    mnist = await loadMnist({ dir: opt.data });
+  } catch (err) {
+    state.error = String(err); state.status = 'no-data';
+    $('progress').textContent = '';
+    $('data-error').hidden = false;
+    $('data-error').textContent = `Could not load MNIST from ${opt.data}: ${err.message}. `
+      + 'Serve the four MNIST IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, '
+      + 't10k-labels-idx1-ubyte.gz) there — `npm run demo -- --data DIR` serves DIR at /data/ — or point the page at them with ?data=URL.';
+    return;
+  }
+  testImages = mnist.test.images.subarray(0, 784 * opt.testRows);
   $('explorer-box').hidden = opt.latent !== 2;
   $('explorer').addEventListener('pointermove', explore);
   $('train').onclick = train;
@@ -166,7 +175,8 @@ async function main() {
       const loaded = await VAE.fromBytes(new Uint8Array(await file.arrayBuffer()), { file: file.name });
       await vae.dispose(); vae = loaded;
       $('explorer-box').hidden = vae.config.latentDim !== 2;
-      await refreshPictures(); showRuntime();
+      if (mnist) await refreshPictures();
+      showRuntime();
       $('progress').textContent = `loaded ${file.name}`;
     } catch (err) { $('progress').textContent = `could not load ${file.name}: ${err.message}`; }
   };
@@ -176,4 +186,4 @@ async function main() {
   if (opt.autostart) await train();
 }
 
-main().catch((err) => { state.error = String(err); state.status = 'error'; $('progress').textContent = `error: ${err.stack ?? err}`; });
+main().catch((err) => { state.error = String(err); state.status = 'error'; $('progress').textContent = `error: ${err.message ?? err}`; });

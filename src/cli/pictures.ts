@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import type { MnistSplit } from '../data/mnist.js';
 import { encodeGrayPng, gridImage, upscale } from '../images.js';
 import { writeFileAtomic } from '../platform.node.js';
-import { lineChart, type Panel } from '../plots/line-chart.js';
+import { type BatchPoint, lossChart } from '../plots/loss-chart.js';
 import { pca2 } from '../plots/pca.js';
 import { scatterPlot } from '../plots/scatter.js';
-import { TAB10 } from '../plots/svg.js';
 import type { EpochLog } from '../train/options.js';
+
+export type { BatchPoint };
 import type { VAE } from '../vae.js';
 
 export async function writeSamples(vae: VAE, path: string, rows: number, cols: number, n = 64, seed = 1): Promise<void> {
@@ -24,37 +25,12 @@ export async function writeReconstructions(vae: VAE, split: MnistSplit, path: st
   await writeFileAtomic(path, encodeGrayPng(upscale(gridImage(both, 2 * n, split.rows, split.cols, n), 2)));
 }
 
-const TRAIN = TAB10[0], TEST = TAB10[3];
-
-/** One training batch for the curves: x in epochs (fractional), and its loss, reconstruction and KL per example. */
-export interface BatchPoint {
-  x: number;
-  values: [number, number, number];
-}
-
 /**
  * loss.svg: the loss, the reconstruction term and the KL per example over epochs, for training
  * (every batch, and each epoch's mean) and the test set; x in epochs on every panel.
  */
 export async function writeLossCurves(path: string, epochs: EpochLog[], batches: BatchPoint[]): Promise<void> {
-  // A training mean summarises the whole epoch, so it sits at the epoch's middle; a test figure is
-  // measured at the epoch's end.
-  const per = (f: (e: EpochLog) => number | undefined, at = 0) => epochs.map((e) => [e.epoch - at, f(e) ?? NaN] as [number, number]);
-  const last = epochs.length ? epochs[epochs.length - 1].epoch : 1;
-  const first = Math.min(epochs.length ? epochs[0].epoch - 1 : 0, ...batches.map((b) => b.x));
-  const panel = (title: string, f: (e: EpochLog) => number | undefined, g: (e: EpochLog) => number | undefined, column: 1 | 2 | 3): Panel => ({
-    title, yLabel: 'nats per example',
-    series: [
-      ...(batches.length ? [{ label: 'train (each batch)', color: '#9ecae1', points: batches.map((b) => [b.x, b.values[column - 1]] as [number, number]), width: 1, noisy: true }] : []),
-      { label: 'train (epoch mean)', color: TRAIN, points: per(f, 0.5), markers: true },
-      { label: 'test (epoch end)', color: TEST, points: per(g), markers: true },
-    ],
-  });
-  const pad = 0.02 * Math.max(1, last - first); // room for the markers at both ends
-  const svg = lineChart([panel('Negative ELBO (loss)', (e) => e.loss, (e) => e.valLoss, 1),
-    panel('Reconstruction term', (e) => e.reconstruction, (e) => e.valReconstruction, 2),
-    panel('KL(q(z|x) ‖ p(z))', (e) => e.kl, (e) => e.valKl, 3)], { xLabel: 'epoch', xDomain: [first - pad, last + pad] });
-  await writeFileAtomic(path, svg);
+  await writeFileAtomic(path, lossChart(epochs, batches));
 }
 
 /**

@@ -1,4 +1,5 @@
-import { checkKeys, ConfigError } from '../errors.js';
+import { checkKeys } from '../check-keys.js';
+import { ConfigError } from '../errors.js';
 
 export const ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'elu', 'tanh', 'sigmoid', 'softplus'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];

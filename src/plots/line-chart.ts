@@ -43,9 +43,10 @@ function quantile(sorted: number[], q: number): number {
 function yRange(series: LineSeries[]): { lo: number; hi: number; clipped: { count: number; max: number } } {
   const exact = series.filter((s) => !s.noisy).flatMap((s) => s.points.map(([, y]) => y)).filter(Number.isFinite);
   const noisy = series.filter((s) => s.noisy).flatMap((s) => s.points.map(([, y]) => y)).filter(Number.isFinite).sort((a, b) => a - b);
-  const all = [...exact, ...noisy];
-  const lo = Math.min(...all);
-  const hi = Math.max(...exact, noisy.length ? quantile(noisy, 0.98) : -Infinity);
+  // Loops, not Math.min(...array): a long run has more points than a call may take arguments.
+  let lo = Infinity, hi = noisy.length ? quantile(noisy, 0.98) : -Infinity;
+  for (const v of exact) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (noisy.length) lo = Math.min(lo, noisy[0]);
   const above = noisy.filter((v) => v > hi);
   return { lo, hi, clipped: { count: above.length, max: above.length ? above[above.length - 1] : hi } };
 }
@@ -98,8 +99,11 @@ function drawPanel(panel: Panel, top: number, width: number, height: number, x: 
 /** Panels stacked vertically over one shared x axis; returns an SVG document. */
 export function lineChart(panels: Panel[], options: LineChartOptions): string {
   const width = options.width ?? 820, panelHeight = options.panelHeight ?? 270;
-  const xs = panels.flatMap((p) => p.series.flatMap((s) => s.points.map(([a]) => a))).filter(Number.isFinite);
-  const domain = options.xDomain ?? [Math.min(...xs), Math.max(...xs)];
+  let domain = options.xDomain;
+  if (!domain) {
+    domain = [Infinity, -Infinity];
+    for (const p of panels) for (const s of p.series) for (const [a] of s.points) if (Number.isFinite(a)) domain = [Math.min(domain[0], a), Math.max(domain[1], a)];
+  }
   const xScale = linearScale(domain, [LEFT, width - LEGEND], false);
   const body = panels.flatMap((p, i) => drawPanel(p, i * panelHeight, width, panelHeight, (v) => xScale(v), xScale, options.xLabel, i));
   return svgDocument(width, panels.length * panelHeight, body);

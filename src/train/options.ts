@@ -1,5 +1,6 @@
 import type { OptimizerSettings } from '../engine.js';
-import { checkKeys, ConfigError } from '../errors.js';
+import { checkKeys } from '../check-keys.js';
+import { ConfigError } from '../errors.js';
 import type { DataInput } from '../input.js';
 import type { RateReadout } from './rate.js';
 
