@@ -1,26 +1,31 @@
 // Trains the reference configuration (784-400-20-400-784 ReLU, Bernoulli, Adam 1e-3, batch 128,
-// seed 1) on MNIST and prints samples/s and test loss per epoch; then measures the same model on
-// TensorFlow.js's wasm and cpu backends in the same run (a fixed number of batches) and prints
-// the ratios; and PyTorch (bench/pytorch-peer.py) with the same thread count where /usr/bin/python3
-// has torch (with Debian's OpenBLAS when libopenblas0-openmp is installed; skipped otherwise).
-// Usage: node [--experimental-wasm-relaxed-simd] bench/train.mjs [--epochs N] [--workers N]
-//        [--skip-tfjs] [--skip-torch] [--json]
+// seed 1) on MNIST and prints samples/s and test loss per epoch; then measures the same model in
+// the same run on jax-js (jit, wasm; one thread in Node) and TensorFlow.js's wasm and cpu
+// backends (a fixed number of batches each), and PyTorch (bench/pytorch-peer.py, which loads the
+// train and test sets as PyTorch's example does) with the same thread count where
+// /usr/bin/python3 has torch (with Debian's OpenBLAS when libopenblas0-openmp is installed), and
+// prints the ratios. Node 20 gets the relaxed-SIMD build without flags; --build simd for the plain.
+// Usage: node bench/train.mjs [--epochs N] [--workers N] [--build auto|simd] [--skip-tfjs]
+//        [--skip-jax] [--skip-torch] [--json]
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMnist, VAE } from 'wasm-vae';
+import { jaxjsSamplesPerSecond } from './jaxjs-peer.mjs';
 import { tfjsSamplesPerSecond } from './tfjs-peer.mjs';
+import { cpus } from 'node:os';
 
 const { values } = parseArgs({ options: {
   epochs: { type: 'string', default: '10' }, data: { type: 'string' }, json: { type: 'boolean' },
   'tfjs-batches': { type: 'string', default: '20' }, 'skip-tfjs': { type: 'boolean' }, 'skip-torch': { type: 'boolean' }, workers: { type: 'string', default: '1' },
+  'skip-jax': { type: 'boolean' }, 'jax-batches': { type: 'string', default: '100' }, build: { type: 'string', default: 'auto' },
 } });
 const data = values.data ?? process.env.WASM_VAE_DATA ?? new URL('../../shared/data/mnist', import.meta.url).pathname;
 const epochs = Number(values.epochs);
 const mnist = await loadMnist({ dir: data });
-const vae = await VAE.create({ inputDim: 784, hidden: [400], latentDim: 20, activation: 'relu', likelihood: 'bernoulli', seed: 1 });
+const vae = await VAE.create({ inputDim: 784, hidden: [400], latentDim: 20, activation: 'relu', likelihood: 'bernoulli', seed: 1 }, { build: values.build });
 const workers = values.workers === 'auto' ? 'auto' : Number(values.workers);
-console.log(`wasm-vae bench/train: node ${process.version}, workers ${values.workers}`);
+console.log(`wasm-vae bench/train: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}, workers ${values.workers}`);
 console.log('epoch  samples/s  train loss  test loss (nats/example)');
 const history = await vae.fit(mnist.train.bytes, {
   epochs, batchSize: 128, learningRate: 1e-3, validation: mnist.test.bytes, workers,
@@ -33,6 +38,12 @@ const perEpoch = history.epochs.map((e) => e.samplesPerSecond).sort((a, b) => a 
 const median = perEpoch[Math.floor(perEpoch.length / 2)];
 const result = { samplesPerSecond: median, testLoss: history.epochs.at(-1).valLoss, epochs, relaxedSimd: rt.relaxedSimd, workers: rt.workers, peers: [] };
 console.log(`wasm-vae: median ${Math.round(median)} samples/s over ${epochs} epochs; test loss after ${epochs} epochs ${result.testLoss.toFixed(2)} nats`);
+if (!values['skip-jax']) {
+  const n = Number(values['jax-batches']);
+  const peer = await jaxjsSamplesPerSecond(mnist.train.images, { batches: n });
+  result.peers.push(peer);
+  console.log(`jax-js 0.1.25 wasm (jit, 1 thread): ${Math.round(peer.samplesPerSecond)} samples/s over ${n} batches -> wasm-vae is ${(median / peer.samplesPerSecond).toFixed(1)}x`);
+}
 if (!values['skip-tfjs']) {
   const batches = Number(values['tfjs-batches']);
   for (const [backend, n] of [['wasm', batches], ['cpu', Math.max(2, Math.round(batches / 4))]]) {
@@ -49,7 +60,7 @@ if (!values['skip-torch']) {
       { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
     const peer = { backend: `pytorch ${existsSync(openblas) ? '+ OpenBLAS' : '(default BLAS)'}`, ...JSON.parse(out.trim().split('\n').at(-1)) };
     result.peers.push(peer);
-    console.log(`PyTorch ${peer.torch} ${existsSync(openblas) ? '+ OpenBLAS' : 'with the default BLAS'}, ${peer.threads} thread(s): `
+    console.log(`PyTorch ${peer.torch} ${existsSync(openblas) ? '+ OpenBLAS' : 'with the default BLAS'}, ${peer.threads} thread(s), train and test sets loaded as in its example: `
       + `${Math.round(peer.samplesPerSecond)} samples/s over one epoch after a warm-up epoch -> wasm-vae is ${(median / peer.samplesPerSecond).toFixed(2)}x`);
   } catch {
     console.log('PyTorch: not measured (/usr/bin/python3 with torch not found; apt-get install python3-torch libopenblas0-openmp)');
@@ -57,7 +68,7 @@ if (!values['skip-torch']) {
 }
 // Where the microseconds of a step go: one thread, every kernel call timed, over 100 steps after
 // 20 warm-up steps (the timers add about 1 µs per call).
-const probe = await VAE.create({ inputDim: 784, hidden: [400], latentDim: 20, seed: 1 }, { profile: true });
+const probe = await VAE.create({ inputDim: 784, hidden: [400], latentDim: 20, seed: 1 }, { profile: true, build: values.build });
 await probe.fit(mnist.train.bytes.subarray(0, 784 * 128 * 20), { epochs: 1, batchSize: 128 });
 probe.profile(true);
 const t0 = performance.now();

@@ -1,8 +1,10 @@
 // Serves the project root for the browser demo (examples/browser/) on localhost, with the
 // COOP/COEP headers that cross-origin isolation (SharedArrayBuffer, worker threads) needs, and
-// the MNIST files under /data/ (from --data, $WASM_VAE_DATA or ../shared/data/mnist).
+// the MNIST files under /data/ (from --data, else $WASM_VAE_DATA, else the CLI's download cache:
+// $WASM_VAE_CACHE or ~/.cache/wasm-vae/mnist).
 // Usage: node scripts/serve-demo.mjs [--port 8080] [--no-isolation] [--data DIR]
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +16,7 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '
 /** Starts the server; resolves with { url, close }. */
 export function serveDemo({ port = 0, isolation = true, data } = {}) {
   const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-  const dataDir = resolve(data ?? process.env.WASM_VAE_DATA ?? join(root, '..', 'shared', 'data', 'mnist'));
+  const dataDir = resolve(data ?? (process.env.WASM_VAE_DATA || process.env.WASM_VAE_CACHE || join(homedir(), '.cache', 'wasm-vae', 'mnist')));
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
     const file = path.startsWith('/data/') ? join(dataDir, normalize(path.slice(6))) : join(root, normalize(path));
@@ -28,12 +30,14 @@ export function serveDemo({ port = 0, isolation = true, data } = {}) {
   });
   return new Promise((resolveStart) => server.listen(port, '127.0.0.1', () => {
     const url = `http://127.0.0.1:${server.address().port}/`;
-    resolveStart({ url, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) });
+    resolveStart({ url, dataDir, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) });
   }));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { port: { type: 'string', default: '8080' }, 'no-isolation': { type: 'boolean' }, data: { type: 'string' } } });
-  const { url } = await serveDemo({ port: Number(values.port), isolation: !values['no-isolation'], data: values.data });
+  const { url, dataDir } = await serveDemo({ port: Number(values.port), isolation: !values['no-isolation'], data: values.data });
   console.log(`wasm-vae demo: ${url}examples/browser/ (${values['no-isolation'] ? 'no COOP/COEP: expect the one-thread fallback' : 'cross-origin isolated'})`);
+  const found = existsSync(join(dataDir, 'train-images-idx3-ubyte.gz')) || existsSync(join(dataDir, 'train-images-idx3-ubyte'));
+  console.log(`MNIST served at ${url}data/ from ${dataDir}${found ? '' : ' — no MNIST files there: pass --data DIR (or run `wasm-vae train` once to fill the cache)'}`);
 }
