@@ -1,6 +1,8 @@
 // A bump allocator over the shared linear memory. Regions are 64-byte aligned (one cache line),
 // so that worker-private regions never share a line. The memory grows as regions are added;
 // typed-array views must therefore be made fresh from memory.buffer at each use (view()).
+import { MemoryLimitError } from './errors.js';
+import { formatBytes } from './model/memory.js';
 export class Arena {
   private top: number;
 
@@ -10,10 +12,17 @@ export class Arena {
 
   /** Reserves `bytes` and returns the region's byte offset. */
   alloc(bytes: number): number {
-    const start = this.top;
-    this.top = align(start + bytes);
-    const need = Math.ceil(this.top / 65536) - this.memory.buffer.byteLength / 65536;
-    if (need > 0) this.memory.grow(need);
+    const start = this.top, top = align(start + bytes);
+    const need = Math.ceil(top / 65536) - this.memory.buffer.byteLength / 65536;
+    if (need > 0) {
+      try {
+        this.memory.grow(need);
+      } catch {
+        throw new MemoryLimitError(`needs ${formatBytes(bytes)} more of WebAssembly memory, which holds ${formatBytes(start)} already `
+          + `and can grow to 4.3 GB (wasm32) at most, as far as this engine allows: pass less data per call, or a smaller model`);
+      }
+    }
+    this.top = top;
     return start;
   }
 

@@ -48,3 +48,13 @@ export class WorkerError extends WasmVaeError {
   }
 }
 
+
+/** What was asked for does not fit in WebAssembly's 32-bit memory (4 GiB): says how much it needs and what fits. */
+export class MemoryLimitError extends WasmVaeError {}
+
+/** Training stopped because the loss or a gradient was not finite; the model keeps the last finite step's parameters. */
+export class DivergenceError extends WasmVaeError {
+  constructor(message: string, readonly epoch: number, readonly batch: number, readonly what: 'loss' | 'gradient') {
+    super(message);
+  }
+}

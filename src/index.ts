@@ -1,4 +1,5 @@
-export { VAE, resolveWorkers, type CreateOptions, type RuntimeInfo, type LossReport, type GradientReport } from './vae.js';
+export { VAE, type LossReport, type GradientReport } from './vae.js';
+export { resolveWorkers, type CreateOptions, type RuntimeInfo } from './runtime.js';
 export type { VAEConfig, Activation, Likelihood } from './model/config.js';
 export type { FitOptions, History, EpochLog, BatchLog, WorkerCount } from './train/options.js';
 export type { DataInput } from './input.js';

@@ -1,74 +1,26 @@
 // The public model: one VAE API over the wasm kernels, in Node and in browsers.
 import { Arena } from './arena.js';
-import { hardwareConcurrency, readFileBytes, sharedMemoryAvailable, writeFileAtomic } from '#platform';
+import { readFileBytes, sharedMemoryAvailable, writeFileAtomic } from '#platform';
+import { type CreateOptions, oversubscription, resolveCreateOptions, resolveWorkers, type RuntimeInfo } from './runtime.js';
 import { WorkerPool } from '../workers/pool.js';
 import { CONTROL } from '../workers/protocol.js';
 import { type DataRef, Engine, EVAL_STREAM, type Plan } from './engine.js';
 import { checkKeys } from './check-keys.js';
-import { ConfigError, DisposedError, FileFormatError, ModelMismatchError, ShapeError, WasmVaeError, WorkerError } from './errors.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './model/safetensors.js';
+import { ConfigError, DataError, DisposedError, FileFormatError, ModelMismatchError, ShapeError, WasmVaeError, WorkerError } from './errors.js';
+import { checkTensors, decodeModel, encodeModel, type ModelMemory, type ReadOptions, restoreModel } from './model/file.js';
+import { checkModelFits } from './model/memory.js';
+import { decodeSafetensors } from './model/safetensors.js';
 import { type Executor, InThreadExecutor } from './executor.js';
 import { copyIn, type DataInput, rowCount } from './input.js';
-import { createMemory, INITIAL_PAGES, instantiate, type KernelBuild, type KernelExports, kernelModule, type KernelModule } from './kernels.js';
+import { createMemory, INITIAL_PAGES, instantiate, type KernelExports, kernelModule, type KernelModule } from './kernels.js';
 import { resolveConfig, type ResolvedConfig, type VAEConfig } from './model/config.js';
 import { type ParameterLayout, parameterLayout } from './model/layout.js';
 import { allocModel, buildPlan, initialiseParameters, type ModelRegions } from './model/plan.js';
 import { KernelProfile, type ProfileEntry } from './profile.js';
-import { fitLoop, parsePartialEpoch, type TrainingState, yieldNow } from './train/fit.js';
+import { fitLoop, type TrainingState, yieldNow } from './train/fit.js';
 import { type FitOptions, type History, resolveFit, type WorkerCount } from './train/options.js';
 
-/** Options of VAE.create, VAE.fromBytes and VAE.load: how the model runs, not what it is. */
-export interface CreateOptions {
-  /**
-   * Kernel build: 'auto' (default) picks relaxed SIMD where the engine validates it (on Node 20
-   * after setting V8's flag, see RuntimeInfo.relaxedSimdByFlag), else plain SIMD; 'simd' forces
-   * the plain build; 'relaxed' fails where relaxed SIMD is missing.
-   */
-  build?: KernelBuild;
-  /** Rows a worker processes per pass (default 256); larger batches are split and their gradients summed. */
-  chunkRows?: number;
-  /** Default worker count for fit and for encode/decode/evaluate calls of 1,024 rows or more (default 1: this thread). */
-  workers?: WorkerCount;
-  /** Time every kernel call made on this thread (see VAE.profile()); for benchmarks (default false). */
-  profile?: boolean;
-}
-
-const CREATE_OPTION_KEYS: readonly (keyof CreateOptions)[] = ['build', 'chunkRows', 'workers', 'profile'];
-
-
 const CONTROL_BYTES = CONTROL.bytes(64);
-const MAX_WORKERS = 64;
-
-/** Checks a worker count before any worker starts; ConfigError says what was wrong. */
-export function resolveWorkers(value: WorkerCount | undefined, batchSize?: number): number {
-  const n = value === undefined ? 1 : value === 'auto' ? Math.min(MAX_WORKERS, hardwareConcurrency()) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
-    throw new ConfigError(`workers must be 'auto' or an integer from 1 to ${MAX_WORKERS}, got ${String(value)}`);
-  }
-  if (batchSize !== undefined && Number.isInteger(batchSize) && n > batchSize) {
-    throw new ConfigError(`workers (${n}) must not exceed batchSize (${batchSize}): every worker needs rows`);
-  }
-  return n;
-}
-
-/** What runs the numbers (vae.runtime). */
-export interface RuntimeInfo {
-  /** Worker threads (true) or this thread (false): in use, or planned before the first call that needs them. */
-  threads: boolean;
-  /** Workers in use by the last call, or before any call the count CreateOptions.workers gives here. */
-  workers: number;
-  /** Whether the worker pool is running now (it starts on the first fit, or large encode/decode/evaluate). */
-  poolStarted: boolean;
-  /** WebAssembly SIMD (always: the kernels need it). */
-  simd: boolean;
-  /** The relaxed-SIMD build (fused multiply-add) is in use; else the plain SIMD build. */
-  relaxedSimd: boolean;
-  /** Relaxed SIMD validated only after wasm-vae set V8's --experimental-wasm-relaxed-simd (Node 20). */
-  relaxedSimdByFlag: boolean;
-  /** Why the runtime differs from what was asked (no SharedArrayBuffer, ...). */
-  warnings: string[];
-}
-
 export interface LossReport {
   /** Negative ELBO per example in nats (reconstruction + β·KL), one z sample per example. */
   loss: number;
@@ -116,22 +68,21 @@ export class VAE {
 
   /** Builds a model with freshly initialised parameters (torch.nn.Linear's scheme, seeded). */
   static async create(config: VAEConfig, options: CreateOptions = {}): Promise<VAE> {
-    checkKeys(options, CREATE_OPTION_KEYS, 'create options');
+    const run = resolveCreateOptions(options);
     const resolved = resolveConfig(config);
     const layout = parameterLayout(resolved);
-    resolveWorkers(options.workers);
-    const kernel = await kernelModule(options.build ?? 'auto');
+    checkModelFits(resolved, layout, run.chunkRows); // before any allocation
+    const kernel = await kernelModule(run.build);
     const memory = createMemory(INITIAL_PAGES);
     const k = await instantiate(kernel.module, memory);
     const arena = new Arena(memory, k.heap_base());
     const control = arena.alloc(CONTROL_BYTES); // barrier, abort flag, per-worker status slots
     const regions = allocModel(arena, layout);
-    const chunkRows = options.chunkRows ?? 256;
-    const plan = buildPlan(k, arena, resolved, layout, regions, 1, chunkRows);
+    const plan = buildPlan(k, arena, resolved, layout, regions, 1, run.chunkRows);
     initialiseParameters(k, layout, regions.params, resolved.seed);
-    const profile = options.profile ? new KernelProfile() : undefined;
+    const profile = run.profile ? new KernelProfile() : undefined;
     const vae = new VAE(resolved, layout, k, arena, regions, plan, new InThreadExecutor(profile ? profile.wrap(k) : k, plan),
-      kernel, options.workers ?? 1, chunkRows, control);
+      kernel, run.workers, run.chunkRows, control);
     vae.kernelProfile = profile;
     vae.usableWorkers(resolveWorkers(vae.defaultWorkers)); // records the no-isolation warning up front
     return vae;
@@ -149,6 +100,8 @@ export class VAE {
    * missing (a page that is not cross-origin isolated), with a warning recorded.
    */
   private usableWorkers(n: number): number {
+    const crowded = oversubscription(n);
+    if (crowded && !this.warnings.includes(crowded)) this.warnings.push(crowded);
     if (n > 1 && !sharedMemoryAvailable()) {
       const warning = `SharedArrayBuffer is unavailable (the page is not cross-origin isolated: serve it with COOP/COEP headers); training on one thread instead of ${n} workers`;
       if (!this.warnings.includes(warning)) this.warnings.push(warning);
@@ -348,19 +301,27 @@ export class VAE {
 
   /** Copies of every parameter tensor, by PyTorch-style name. */
   getParameters(): Record<string, Float32Array> {
+    if (this.disposed) throw new DisposedError('this VAE was disposed');
     const out: Record<string, Float32Array> = {};
     for (const t of this.layout.tensors) out[t.name] = this.arena.f32(this.regions.params + 4 * t.offset, t.size).slice();
     return out;
   }
 
-  /** Replaces parameters by name; every tensor of the layout must be present with its exact size. */
+  /**
+   * Replaces parameters by name; every tensor of the layout must be present with its exact size
+   * and finite values (a NaN would silently poison every later step).
+   */
   setParameters(tensors: Record<string, Float32Array>): void {
     if (this.disposed) throw new DisposedError('this VAE was disposed');
     for (const t of this.layout.tensors) {
       const v = tensors[t.name];
       if (!v) throw new ModelMismatchError(`missing tensor ${t.name} [${t.shape.join(', ')}]`);
       if (v.length !== t.size) throw new ModelMismatchError(`tensor ${t.name}: expected ${t.size} values [${t.shape.join(', ')}], got ${v.length}`);
+      const bad = v.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new DataError(`tensor ${t.name}: value ${v[bad]} at index ${bad} is not finite`);
     }
+    const unknown = Object.keys(tensors).find((name) => !this.layout.tensors.some((t) => t.name === name));
+    if (unknown !== undefined) throw new ModelMismatchError(`unknown tensor ${unknown}; this model's tensors are ${this.layout.tensors.map((t) => t.name).join(', ')}`);
     for (const t of this.layout.tensors) this.arena.f32(this.regions.params + 4 * t.offset, t.size).set(tensors[t.name]);
   }
 
@@ -402,102 +363,48 @@ export class VAE {
    */
   toBytes(options: { optimizer?: boolean } = {}): Uint8Array {
     if (this.disposed) throw new DisposedError('this VAE was disposed');
-    const entries: [string, NamedTensor][] = [];
-    const region = (base: number, prefix: string) => {
-      for (const t of this.layout.tensors) {
-        entries.push([prefix + t.name, { shape: t.shape, data: this.arena.f32(base + 4 * t.offset, t.size) }]);
-      }
-    };
-    region(this.regions.params, '');
-    if (options.optimizer) {
-      region(this.regions.adamM, 'optimizer.m.');
-      region(this.regions.adamV, 'optimizer.v.');
-    }
-    return encodeSafetensors(entries, {
-      format: 'pt',
-      'wasm_vae.config': JSON.stringify(this.config),
-      'wasm_vae.epoch': String(this.state.epoch),
-      'wasm_vae.step': String(this.state.step),
-      ...(options.optimizer ? { 'wasm_vae.optimizer_step': String(this.state.optimizerStep) } : {}),
-      ...(options.optimizer && this.state.partial ? { 'wasm_vae.partial_epoch': JSON.stringify(this.state.partial) } : {}),
-      'wasm_vae.optimizer': options.optimizer ? '1' : '0',
-    });
+    checkKeys(options, ['optimizer'], 'toBytes options');
+    return encodeModel(this.memory(), options.optimizer === true);
   }
 
-  /** Builds a model from safetensors bytes written by toBytes()/save(). */
-  static async fromBytes(bytes: Uint8Array, options: CreateOptions & { file?: string } = {}): Promise<VAE> {
-    const file = options.file ?? 'model bytes';
-    const decoded = decodeSafetensors(bytes, file);
-    const text = decoded.metadata['wasm_vae.config'];
-    if (text === undefined) throw new FileFormatError('no wasm_vae.config in the metadata: not a wasm-vae model file', file);
-    let config: VAEConfig;
+  private memory(): ModelMemory {
+    return { config: this.config, layout: this.layout, arena: this.arena, regions: this.regions, state: this.state };
+  }
+
+  /**
+   * Builds a model from safetensors bytes written by toBytes()/save(). The file's tensors are
+   * checked against its config, and the config against the memory it needs, before anything is
+   * allocated; non-finite parameters are refused unless `allowNonFinite`.
+   */
+  static async fromBytes(bytes: Uint8Array, options: CreateOptions & ReadOptions & { file?: string } = {}): Promise<VAE> {
+    const { file = 'model bytes', allowNonFinite, ...createOptions } = options;
+    const { decoded, config } = decodeModel(bytes, file);
+    let resolved: ResolvedConfig;
     try {
-      config = JSON.parse(text) as VAEConfig;
-    } catch {
-      throw new FileFormatError('wasm_vae.config in the metadata is not valid JSON', file);
-    }
-    const { file: _file, ...createOptions } = options;
-    const vae = await VAE.create(config, createOptions).catch((err: unknown) => {
-      throw err instanceof WasmVaeError ? new FileFormatError(`invalid config in the metadata: ${err.message}`, file) : err;
-    });
-    try {
-      vae.restore(decoded.tensors, decoded.metadata, file);
+      resolved = resolveConfig(config);
     } catch (err) {
-      await vae.dispose();
-      throw err;
+      throw err instanceof WasmVaeError ? new FileFormatError(`invalid config in the metadata: ${err.message}`, file) : err;
     }
+    checkTensors(decoded, parameterLayout(resolved), file, { allowNonFinite });
+    const vae = await VAE.create(resolved, createOptions);
+    restoreModel(vae.memory(), decoded);
     return vae;
   }
 
-  /** Replaces this model's parameters (and optimiser state, if present) with those of a model file of the same architecture. */
-  loadBytes(bytes: Uint8Array, file = 'model bytes'): void {
+  /**
+   * Replaces this model's parameters (and optimiser state, if present) with those of a
+   * safetensors file of the same architecture: one written by wasm-vae, or a PyTorch state dict
+   * saved under the same names (no config in its metadata; every tensor is checked by name and shape).
+   */
+  loadBytes(bytes: Uint8Array, file = 'model bytes', options: ReadOptions = {}): void {
     if (this.disposed) throw new DisposedError('this VAE was disposed');
     const decoded = decodeSafetensors(bytes, file);
     const theirs = decoded.metadata['wasm_vae.config'];
     if (theirs !== undefined && theirs !== JSON.stringify(this.config)) {
       throw new ModelMismatchError(`${file} holds another architecture: ${theirs}; this model is ${JSON.stringify(this.config)}`);
     }
-    this.restore(decoded.tensors, decoded.metadata, file);
-  }
-
-  private restore(tensors: Map<string, NamedTensor>, metadata: Record<string, string>, file: string): void {
-    const withOptimizer = metadata['wasm_vae.optimizer'] === '1';
-    const prefixes = withOptimizer ? ['', 'optimizer.m.', 'optimizer.v.'] : [''];
-    const expected = new Set<string>();
-    for (const prefix of prefixes) {
-      for (const t of this.layout.tensors) {
-        const name = prefix + t.name;
-        expected.add(name);
-        const found = tensors.get(name);
-        if (!found) throw new ModelMismatchError(`${file}: missing tensor ${name} [${t.shape.join(', ')}] (a model of another architecture?)`);
-        if (found.shape.join() !== t.shape.join()) {
-          throw new ModelMismatchError(`${file}: tensor ${name} has shape [${found.shape.join(', ')}], this model needs [${t.shape.join(', ')}]`);
-        }
-      }
-    }
-    for (const name of tensors.keys()) {
-      if (!expected.has(name)) throw new ModelMismatchError(`${file}: unexpected tensor ${name} (a model of another architecture?)`);
-    }
-    const regionFor = [this.regions.params, this.regions.adamM, this.regions.adamV];
-    if (!withOptimizer) {
-      const n = this.layout.floats;
-      this.arena.f32(this.regions.adamM, n).fill(0);
-      this.arena.f32(this.regions.adamV, n).fill(0);
-    }
-    prefixes.forEach((prefix, i) => {
-      for (const t of this.layout.tensors) this.arena.f32(regionFor[i] + 4 * t.offset, t.size).set(tensors.get(prefix + t.name)!.data);
-    });
-    const int = (key: string) => {
-      const v = Number(metadata[key] ?? '0');
-      return Number.isSafeInteger(v) && v >= 0 ? v : 0;
-    };
-    // Progress is what the file says, with or without optimiser state: a model saved after 10
-    // epochs reports epoch 10 (resuming without moments restarts Adam's bias correction anyway).
-    this.state.epoch = int('wasm_vae.epoch');
-    this.state.step = int('wasm_vae.step');
-    // Adam's bias correction restarts with fresh moments, as a new torch.optim.Adam would.
-    this.state.partial = withOptimizer ? parsePartialEpoch(metadata['wasm_vae.partial_epoch']) : undefined;
-    this.state.optimizerStep = withOptimizer ? int(metadata['wasm_vae.optimizer_step'] === undefined ? 'wasm_vae.step' : 'wasm_vae.optimizer_step') : 0;
+    checkTensors(decoded, this.layout, file, options);
+    restoreModel(this.memory(), decoded);
   }
 
   /** Node: writes the model file atomically (temporary file, then rename). */
@@ -506,7 +413,7 @@ export class VAE {
   }
 
   /** Node: reads a model file written by save(). */
-  static async load(path: string, options: CreateOptions = {}): Promise<VAE> {
+  static async load(path: string, options: CreateOptions & ReadOptions = {}): Promise<VAE> {
     return VAE.fromBytes(await readFileBytes(path), { ...options, file: path });
   }
 

@@ -47,12 +47,17 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsF
     throw new FileFormatError(`header length ${headerLength} runs past the end of the file (${bytes.length} bytes)`, file, 0);
   }
   const n = Number(headerLength);
-  let header: unknown;
+  let header: unknown, text: string;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+    header = JSON.parse(text);
   } catch (err) {
     throw new FileFormatError(`header is not valid UTF-8 JSON (${(err as Error).message})`, file, 8);
   }
+  // JSON.parse keeps the last of two equal keys: a file naming a tensor twice would load one of
+  // them silently.
+  const duplicate = duplicateTopLevelKey(text);
+  if (duplicate !== undefined) throw new FileFormatError(`tensor ${duplicate} is listed twice in the header`, file, 8);
   if (!header || typeof header !== 'object' || Array.isArray(header)) throw new FileFormatError('header is not a JSON object', file, 8);
   const dataStart = 8 + n, dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
@@ -97,4 +102,29 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsF
     }
   }
   return { tensors, metadata };
+}
+
+/** The first key that appears twice in the top-level object of a JSON text, if any. */
+function duplicateTopLevelKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1) {
+        let k = j + 1;
+        while (k < text.length && ' \t\n\r'.includes(text[k])) k++;
+        if (text[k] === ':') {
+          const key = JSON.parse(text.slice(i, j + 1)) as string;
+          if (seen.has(key)) return key;
+          seen.add(key);
+        }
+      }
+      i = j;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return undefined;
 }
