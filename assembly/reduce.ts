@@ -115,3 +115,23 @@ export function first_invalid(x: usize, n: i32, lo: f32, hi: f32): i32 {
   }
   return -1;
 }
+
+/**
+ * 1 when every one of the n values is finite, else 0. x·0 is 0 for a finite x and NaN for ±Inf or
+ * NaN, and NaN survives addition, so one multiply-add per value decides (the divergence check
+ * runs this over every gradient buffer of a step before any parameter changes).
+ */
+export function all_finite(x: usize, n: i32): i32 {
+  const zero = f32x4.splat(0);
+  let a = zero, b = zero;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const p = x + (<usize>i << 2);
+    a = f32x4.add(a, f32x4.mul(v128.load(p), zero));
+    b = f32x4.add(b, f32x4.mul(v128.load(p, 16), zero));
+  }
+  let s = f32x4.add(a, b);
+  let tail: f32 = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+  for (; i < n; i++) tail += load<f32>(x + (<usize>i << 2)) * 0;
+  return tail == 0 ? 1 : 0;
+}

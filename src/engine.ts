@@ -69,7 +69,16 @@ export interface OptimizerSettings {
 export interface LossSums {
   reconstruction: number;
   kl: number;
+  /**
+   * Set when a training step must not be applied: the loss sums, or a gradient buffer of the
+   * backward pass (every layer's dY), hold NaN or ±Inf (NonFinite codes).
+   */
+  nonFinite?: NonFinite;
 }
+
+/** What a diverging step found non-finite: the loss, or a gradient (the loss being finite). */
+export type NonFinite = typeof NON_FINITE_LOSS | typeof NON_FINITE_GRADIENT;
+export const NON_FINITE_LOSS = 1, NON_FINITE_GRADIENT = 2;
 
 /** An optimiser step to apply: Adam's t, the settings, and the gradient scale (1/batch · clip factor). */
 export interface Update {
@@ -231,6 +240,10 @@ export class Engine {
         k.act_backward(target, ws.acts[i - 1], rows * L.inDim, plan.layers[i - 1].act, plan.alpha);
       }
     }
+    // Divergence check before any parameter changes: the weight gradients are dYᵀ·X over these
+    // buffers, so finite dY (and a finite loss, hence finite activations) keep them finite.
+    if (!Number.isFinite(sums.reconstruction) || !Number.isFinite(sums.kl)) return { ...sums, nonFinite: NON_FINITE_LOSS };
+    if (plan.layers.some((L, i) => k.all_finite(ws.dY[i], rows * L.outDim) === 0)) return { ...sums, nonFinite: NON_FINITE_GRADIENT };
     return sums;
   }
 

@@ -1,6 +1,6 @@
 // Runs training steps and batched inference. The in-thread executor calls the engine directly;
 // the worker pool (workers/pool.ts) implements the same interface over shared memory.
-import { type DataRef, Engine, type LossSums, type OptimizerSettings, type Plan, stepPasses, stepRows, type Update } from './engine.js';
+import { type DataRef, Engine, type LossSums, type NonFinite, type OptimizerSettings, type Plan, stepPasses, stepRows, type Update } from './engine.js';
 import { gradientScale } from './gradient-scale.js';
 import type { KernelExports } from './kernels.js';
 
@@ -58,7 +58,8 @@ export interface Executor {
 
 /** Sums two loss reports. */
 export function addSums(a: LossSums, b: LossSums): LossSums {
-  return { reconstruction: a.reconstruction + b.reconstruction, kl: a.kl + b.kl };
+  const nonFinite = Math.max(a.nonFinite ?? 0, b.nonFinite ?? 0) as NonFinite | 0;
+  return { reconstruction: a.reconstruction + b.reconstruction, kl: a.kl + b.kl, ...(nonFinite ? { nonFinite } : {}) };
 }
 
 export class InThreadExecutor implements Executor {
@@ -78,10 +79,11 @@ export class InThreadExecutor implements Executor {
   gradients(data: DataRef, idxPtr: number, batch: number, stream: number, update?: Update): LossSums {
     let sums: LossSums = { reconstruction: 0, kl: 0 };
     const passes = stepPasses(batch, 1, this.plan.workspaces[0].rows);
-    passes.forEach(({ rows, shards: [shard] }, pass) => {
+    for (const [pass, { rows, shards: [shard] }] of passes.entries()) {
       sums = addSums(sums, this.engine.forwardBackward(data, idxPtr + 4 * shard.start, shard, stream));
+      if (sums.nonFinite) return sums; // a diverging step changes no parameter
       this.engine.weightGradients(0, rows, pass > 0, pass + 1 === passes.length ? update : undefined);
-    });
+    }
     return sums;
   }
 
@@ -90,6 +92,7 @@ export class InThreadExecutor implements Executor {
     // Without clipping the last pass updates each layer as soon as its gradients are done.
     if (s.clipNorm === 0) return this.gradients(data, idxPtr, batch, stream, { step, opt: s.optimizer, gradScale: gradientScale(batch, 0, 0) });
     const sums = this.gradients(data, idxPtr, batch, stream);
+    if (sums.nonFinite) return sums;
     this.engine.applyOptimizer(0, { step, opt: s.optimizer, gradScale: gradientScale(batch, this.engine.ownedSumSquares(0), s.clipNorm) });
     return sums;
   }

@@ -33,6 +33,7 @@ export interface KernelExports {
   gather_f32(dst: Ptr, src: Ptr, idx: Ptr, start: number, rows: number, cols: number): void;
   gather_u8(dst: Ptr, src: Ptr, idx: Ptr, start: number, rows: number, cols: number, s: number): void;
   first_invalid(x: Ptr, n: number, lo: number, hi: number): number;
+  all_finite(x: Ptr, n: number): number;
   peak_madd(iterations: number, seed: number): number;
   peak_tile(iterations: number, scratch: number): number;
 }

@@ -11,13 +11,13 @@ import { checkTensors, decodeModel, encodeModel, type ModelMemory, type ReadOpti
 import { checkModelFits } from './model/memory.js';
 import { decodeSafetensors } from './model/safetensors.js';
 import { type Executor, InThreadExecutor } from './executor.js';
-import { copyIn, type DataInput, rowCount } from './input.js';
+import { copyIn, type DataInput, GAUSSIAN_HINT, GAUSSIAN_SCALE_LIMIT, rowCount } from './input.js';
 import { createMemory, INITIAL_PAGES, instantiate, type KernelExports, kernelModule, type KernelModule } from './kernels.js';
 import { resolveConfig, type ResolvedConfig, type VAEConfig } from './model/config.js';
 import { type ParameterLayout, parameterLayout } from './model/layout.js';
 import { allocModel, buildPlan, initialiseParameters, type ModelRegions } from './model/plan.js';
 import { KernelProfile, type ProfileEntry } from './profile.js';
-import { fitLoop, type TrainingState, yieldNow } from './train/fit.js';
+import { type FitSettings, fitLoop, type TrainingState, yieldNow } from './train/fit.js';
 import { type FitOptions, type History, resolveFit, type WorkerCount } from './train/options.js';
 
 const CONTROL_BYTES = CONTROL.bytes(64);
@@ -145,6 +145,14 @@ export class VAE {
     return entries;
   }
 
+  /**
+   * The optimiser, learning rate and batch size of the last fit (or, for a model read from a
+   * checkpoint, of the run that wrote it); undefined before any training.
+   */
+  get trainingSettings(): FitSettings | undefined {
+    return this.state.settings ? { ...this.state.settings } : undefined;
+  }
+
   /** Epochs and optimiser steps completed over this model's life. */
   get progress(): { epoch: number; step: number } {
     return { epoch: this.state.epoch, step: this.state.step };
@@ -214,7 +222,9 @@ export class VAE {
       const workers = resolveWorkers(options.workers ?? this.defaultWorkers, options.batchSize ?? 128);
       await this.useWorkers(workers);
       await yieldNow(); // keep a page responsive: each setup phase is a task of its own
-      const train = this.load(data, 'training data');
+      const train = this.config.likelihood === 'gaussian'
+        ? copyIn(this.k, this.arena, data, this.config.inputDim, 'training data', -GAUSSIAN_SCALE_LIMIT, GAUSSIAN_SCALE_LIMIT, 'inputDim', GAUSSIAN_HINT)
+        : this.load(data, 'training data');
       await yieldNow();
       const validation = options.validation === undefined ? undefined : this.load(options.validation, 'validation data');
       await yieldNow();

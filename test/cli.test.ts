@@ -96,6 +96,21 @@ describe('wasm-vae command', () => {
     expect(history.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);
   });
 
+  it('a diverging --resume is refused without --allow-changes, then stops with one line and leaves every file as it was', async () => {
+    const dir = join(out, 'diverge');
+    expect((await run(['train', ...small, '--epochs', '1', '--out', dir])).code).toBe(0);
+    const before = await Promise.all(['checkpoint.safetensors', 'model.safetensors', 'history.json'].map((f) => readFile(join(dir, f))));
+    const refused = await run(['train', ...small, '--epochs', '3', '--out', dir, '--resume', '--lr', '100']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toMatch(/^wasm-vae train: --resume: .* was trained with --lr 0.001, but the flags give --lr 100; pass --allow-changes/);
+    const r = await run(['train', ...small, '--epochs', '3', '--out', dir, '--resume', '--lr', '100', '--allow-changes']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^wasm-vae train: training diverged at epoch 2, batch \d+ \(the (loss|gradient) is not finite\); .*checkpoint.safetensors still holds epoch 1; try a smaller --lr \(this run: 100\)$/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const after = await Promise.all(['checkpoint.safetensors', 'model.safetensors', 'history.json'].map((f) => readFile(join(dir, f))));
+    after.forEach((bytes, i) => expect(Buffer.compare(bytes, before[i]), String(i)).toBe(0));
+  });
+
   it('info prints the architecture, the parameter count and the training progress', async () => {
     const r = await run(['info', join(out, 'a', 'model.safetensors')]);
     expect(r.code, r.stderr).toBe(0);

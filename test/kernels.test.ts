@@ -332,6 +332,17 @@ for (const build of ['simd', 'relaxed'] as const) {
       expect(K.k.first_invalid(bad, 4, 0, 1)).toBe(-1);
       expect(K.k.first_invalid(K.put([0, Infinity]), 2, -Infinity, Infinity)).toBe(1);
       expect(K.k.first_invalid(K.put([0.5, 1.5]), 2, 0, 1)).toBe(1);
+      // all_finite: every length through the 8-wide body and the tail, each bad value at each place.
+      for (const n of [1, 3, 7, 8, 9, 17, 33]) {
+        const finite = Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * 3e38 * ((i + 1) / n));
+        expect(K.k.all_finite(K.put(finite), n), `n=${n}`).toBe(1);
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          for (let at = 0; at < n; at++) {
+            const v = finite.slice(); v[at] = bad;
+            expect(K.k.all_finite(K.put(v), n), `n=${n} ${bad} at ${at}`).toBe(0);
+          }
+        }
+      }
     });
   });
 }

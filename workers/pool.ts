@@ -5,7 +5,7 @@
 // message.
 import { releaseProxy, type Remote, wrap } from 'comlink';
 import { spawnWorker, type SpawnedWorker } from '#platform';
-import { type DataRef, type Engine, type LossSums, type Plan, splitRange, stepPasses, stepRows, updatesPerLayer } from '../src/engine.js';
+import { type DataRef, type Engine, type LossSums, type NonFinite, type Plan, splitRange, stepPasses, stepRows, updatesPerLayer } from '../src/engine.js';
 import { WorkerError } from '../src/errors.js';
 import { addSums, type EpochSpec, type Executor, type StepRun, type StepSettings } from '../src/executor.js';
 import { gradientScale } from '../src/gradient-scale.js';
@@ -150,8 +150,8 @@ export class WorkerPool implements Executor {
       Atomics.notify(completed, 0); // wake result() waiters
       throw err;
     });
-    const state = { released: from, finished: false, failed: false };
-    done.catch(() => { state.failed = true; }); // the failure itself is thrown by result() and finish()
+    const state = { released: from, finished: false, failed: false, ended: false };
+    done.then(() => { state.ended = true; }, () => { state.failed = true; }); // a failure itself is thrown by result() and finish()
     const wait = waitForChange(completed);
     const pool = this;
     return {
@@ -171,16 +171,18 @@ export class WorkerPool implements Executor {
         for (;;) {
           if (Atomics.load(completed, 0) > b) break;
           if (state.failed) await done;
+          // The workers stopped early (a diverging step ends the run): this step will never run.
+          if (state.ended) throw new Error(`step ${b} was not run: the run ended at step ${Atomics.load(completed, 0)}`);
           Atomics.store(wake, 0, target);
           const c = Atomics.load(completed, 0); // after publishing `wake`: no lost wake-up
           if (c >= target) break;
           // A failure ends the wait; the loop then still returns the steps completed before it.
           await Promise.race([wait(c), done]).catch(() => undefined);
         }
-        let sums = { reconstruction: 0, kl: 0 };
+        let sums: LossSums = { reconstruction: 0, kl: 0 };
         for (let w = 0; w < pool.members.length; w++) {
-          const l = new Float64Array(pool.memory.buffer, pool.control + CONTROL.losses(w, b), 2);
-          sums = addSums(sums, { reconstruction: l[0], kl: l[1] });
+          const l = new Float64Array(pool.memory.buffer, pool.control + CONTROL.losses(w, b), 3);
+          sums = addSums(sums, { reconstruction: l[0], kl: l[1], ...(l[2] ? { nonFinite: l[2] as NonFinite } : {}) });
         }
         return sums;
       },

@@ -17,13 +17,17 @@ export const RING = 16;
 /** Steps a run lets workers start beyond the one whose result the main thread is reading. */
 export const AHEAD = 8;
 
+/** Bytes of one worker's slots in the control block: status, verdict, norm partial, loss ring (a multiple of 64). */
+const WORKER_STRIDE = 448;
+
 /**
  * Control block layout (byte offsets from its base; each slot on its own 64-byte line):
  * barrier arrival count, barrier generation, abort flag; for a run of steps, how many steps the
  * main thread has released, where the run must end, how many steps are complete, and from which
  * completed count the main thread wants a wake-up (Int32 each); then per worker w a status slot
- * (Int32), a gradient-norm partial (Float64), and the (reconstruction, KL) sums of its rows for
- * the last RING steps (Float64 pairs).
+ * (Int32), the verdict of its shard's divergence check for the current pass (Int32: 0 finite, else
+ * a NonFinite code), a gradient-norm partial (Float64), and (reconstruction, KL, verdict) of its
+ * rows for the last RING steps (Float64 triples).
  */
 export const CONTROL = {
   count: 0,
@@ -33,10 +37,11 @@ export const CONTROL = {
   end: 256,
   completed: 320,
   wake: 384,
-  status: (w: number) => 448 + 320 * w,
-  norm: (w: number) => 448 + 320 * w + 8,
-  losses: (w: number, step: number) => 448 + 320 * w + 16 + 16 * (step % RING),
-  bytes: (workers: number) => 448 + 320 * workers,
+  status: (w: number) => 448 + WORKER_STRIDE * w,
+  verdict: (w: number) => 448 + WORKER_STRIDE * w + 4,
+  norm: (w: number) => 448 + WORKER_STRIDE * w + 8,
+  losses: (w: number, step: number) => 448 + WORKER_STRIDE * w + 16 + 24 * (step % RING),
+  bytes: (workers: number) => 448 + WORKER_STRIDE * workers,
 };
 
 export interface WorkerInit {

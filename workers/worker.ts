@@ -97,24 +97,36 @@ const api: WorkerApi = {
         mark(SLICE_WORKING);
         maybeFail(step, 'start');
         const { start, size: batch } = stepRows(b, c.batchSize, c.rows), idx = c.order + 4 * start;
-        let recon = 0, kl = 0;
+        let recon = 0, kl = 0, verdict = 0;
         const passes = stepPasses(batch, workers, plan!.workspaces[0].rows);
         // Without clipping and in one pass, each layer's owned parameters are updated as soon as
         // their gradients are complete; otherwise every gradient first, then the update.
         const fused = updatesPerLayer(c.clipNorm, passes.length);
-        passes.forEach((pass, p) => {
+        for (const [p, pass] of passes.entries()) {
           const mine = pass.shards[index];
           const s = e.forwardBackward(c.data, idx + 4 * mine.start, mine, c.stream);
           recon += s.reconstruction; kl += s.kl;
-          barrier(); // every shard's dY is ready (and nobody reads parameters any more)
+          Atomics.store(int32(CONTROL.verdict(index)), 0, s.nonFinite ?? 0);
+          barrier(); // every shard's dY and divergence verdict are ready (and nobody reads parameters any more)
+          // Every worker reads the same verdicts, so all of them skip a diverging step together.
+          for (let w = 0; w < workers; w++) verdict = Math.max(verdict, Atomics.load(int32(CONTROL.verdict(w)), 0));
+          if (verdict) break;
           maybeFail(step, 'update');
           if (fused) mark(SLICE_UPDATING);
           e.weightGradients(index, pass.rows, p > 0,
             fused ? { step, opt: c.optimizer, gradScale: gradientScale(batch, 0, 0) } : undefined);
           if (p + 1 < passes.length) barrier(); // nobody overwrites a shard still being read
-        });
-        const losses = new Float64Array(memory!.buffer, control + CONTROL.losses(index, b), 2);
-        losses[0] = recon; losses[1] = kl;
+        }
+        const losses = new Float64Array(memory!.buffer, control + CONTROL.losses(index, b), 3);
+        losses[0] = recon; losses[1] = kl; losses[2] = verdict;
+        if (verdict) { // no parameter changed: the run ends here, and the main thread reports it
+          mark(SLICE_DONE);
+          if (index === 0) {
+            Atomics.store(int32(CONTROL.completed), 0, b + 1);
+            Atomics.notify(int32(CONTROL.completed), 0);
+          }
+          return ran;
+        }
         if (!fused) {
           const norm = new Float64Array(memory!.buffer, control + CONTROL.norm(index), 1);
           if (c.clipNorm > 0) norm[0] = e.ownedSumSquares(index);

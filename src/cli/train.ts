@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, DivergenceError } from '../errors.js';
 import { ACTIVATIONS, resolveConfig, type ResolvedConfig, type VAEConfig } from '../model/config.js';
 import { writeFileAtomic } from '../platform.node.js';
 import type { EpochLog } from '../train/options.js';
@@ -37,6 +37,8 @@ Options:
   --out DIR           output directory (default runs/mnist)
   --resume            continue from DIR/checkpoint.safetensors (same flags); reaches exactly the
                       parameters of an uninterrupted run, also after Ctrl-C part-way through an epoch
+  --allow-changes     with --resume: continue although --lr, --batch-size or --optimizer differ
+                      from the checkpoint's (refused otherwise)
   --force             replace an earlier run's files in --out (without it a used --out is refused)
   --json              one JSON object per epoch on stdout, then a final one
   --verbose           stack traces on errors
@@ -69,6 +71,7 @@ export async function train(argv: string[]): Promise<number> {
     likelihood: { type: 'string' }, beta: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
     lr: { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
     workers: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' }, force: { type: 'boolean' },
+    'allow-changes': { type: 'boolean' },
   });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   const hidden = String(v.hidden ?? '400').split(',').filter((s) => s !== '').map((s) => num(s, 'hidden', 0, { integer: true, min: 1 }));
@@ -100,6 +103,15 @@ export async function train(argv: string[]): Promise<number> {
     if (JSON.stringify(vae.config) !== want) {
       await vae.dispose();
       throw new ConfigError(`--resume: ${checkpoint} was trained with ${JSON.stringify(vae.config)}, but the flags give ${want}`);
+    }
+    const was = vae.trainingSettings;
+    const now = { optimizer, learningRate, batchSize };
+    const changed = was ? (Object.keys(now) as (keyof typeof now)[]).filter((k) => was[k] !== now[k]) : [];
+    if (changed.length > 0 && !v['allow-changes']) {
+      await vae.dispose();
+      const flag = { optimizer: '--optimizer', learningRate: '--lr', batchSize: '--batch-size' };
+      throw new UsageError(`--resume: ${checkpoint} was trained with ${changed.map((k) => `${flag[k]} ${was![k]}`).join(', ')}, `
+        + `but the flags give ${changed.map((k) => `${flag[k]} ${now[k]}`).join(', ')}; pass --allow-changes to continue with the new settings`);
     }
     if (existsSync(join(out, 'history.json'))) {
       earlier = (JSON.parse(await readFile(join(out, 'history.json'), 'utf8')) as { epochs: EpochLog[] }).epochs.slice(0, vae.progress.epoch);
@@ -156,6 +168,12 @@ export async function train(argv: string[]): Promise<number> {
               + `(${rt.threads ? `${rt.workers} workers` : '1 thread'}${rt.relaxedSimd ? ', relaxed SIMD' : ''})${tty ? CLEAR_TO_END : ''}\n`);
           }
         },
+      }).catch((err: unknown) => {
+        if (!(err instanceof DivergenceError)) throw err;
+        // Said in the CLI's terms; nothing is written after this: the files hold the last finite epoch.
+        const kept = vae.progress.epoch > 0 && existsSync(checkpoint) ? `${checkpoint} still holds epoch ${vae.progress.epoch}` : 'no model file was written';
+        throw new DivergenceError(`training diverged at epoch ${err.epoch}, batch ${err.batch} (the ${err.what} is not finite); ${kept}; `
+          + `try a smaller --lr (this run: ${learningRate})`, err.epoch, err.batch, err.what);
       });
       history.warnings = h.warnings;
       for (const w of h.warnings) log(`warning: ${w}\n`);

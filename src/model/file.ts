@@ -4,7 +4,7 @@
 // it would need) before any model is built, and non-finite values are refused.
 import type { Arena } from '../arena.js';
 import { FileFormatError, ModelMismatchError } from '../errors.js';
-import { parsePartialEpoch, type TrainingState } from '../train/fit.js';
+import { parseFitSettings, parsePartialEpoch, type TrainingState } from '../train/fit.js';
 import type { ResolvedConfig, VAEConfig } from './config.js';
 import type { ParameterLayout } from './layout.js';
 import type { ModelRegions } from './plan.js';
@@ -40,6 +40,7 @@ export function encodeModel(m: ModelMemory, optimizer: boolean): Uint8Array {
     'wasm_vae.step': String(m.state.step),
     ...(optimizer ? { 'wasm_vae.optimizer_step': String(m.state.optimizerStep) } : {}),
     ...(optimizer && m.state.partial ? { 'wasm_vae.partial_epoch': JSON.stringify(m.state.partial) } : {}),
+    ...(optimizer && m.state.settings ? { 'wasm_vae.fit': JSON.stringify(m.state.settings) } : {}),
     'wasm_vae.optimizer': optimizer ? '1' : '0',
   });
 }
@@ -108,5 +109,6 @@ export function restoreModel(m: ModelMemory, decoded: SafetensorsFile): void {
   m.state.epoch = int('wasm_vae.epoch');
   m.state.step = int('wasm_vae.step');
   m.state.partial = withOptimizer ? parsePartialEpoch(metadata['wasm_vae.partial_epoch']) : undefined;
+  m.state.settings = withOptimizer ? parseFitSettings(metadata['wasm_vae.fit']) : undefined;
   m.state.optimizerStep = withOptimizer ? int(metadata['wasm_vae.optimizer_step'] === undefined ? 'wasm_vae.step' : 'wasm_vae.optimizer_step') : 0;
 }

@@ -1,7 +1,7 @@
 // The epoch loop: seeded shuffle, batches, optimiser steps, validation, progress and abort.
 import type { Arena } from '../arena.js';
-import { type DataRef, EVAL_STREAM, type LossSums, stepRows } from '../engine.js';
-import { WorkerError } from '../errors.js';
+import { type DataRef, EVAL_STREAM, type LossSums, NON_FINITE_LOSS, stepRows } from '../engine.js';
+import { DivergenceError, WorkerError } from '../errors.js';
 import type { EpochSpec, Executor, StepRun } from '../executor.js';
 import { type BatchLog, type EpochLog, type FitOptions, type History, resolveFit } from './options.js';
 import { permutation } from './shuffle.js';
@@ -16,6 +16,27 @@ export interface TrainingState {
   epoch: number;
   /** An epoch stopped part-way (abort, Ctrl-C): the next fit on the same data continues it. */
   partial?: PartialEpoch;
+  /** The settings of the last fit (stored in checkpoints, so that a resumed run can be checked against them). */
+  settings?: FitSettings;
+}
+
+/** What a resumed run should not change silently. */
+export interface FitSettings {
+  optimizer: string;
+  learningRate: number;
+  batchSize: number;
+}
+
+/** Checks FitSettings read from a file; undefined for anything malformed. */
+export function parseFitSettings(text: string | undefined): FitSettings | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const p = JSON.parse(text) as FitSettings;
+    const ok = p && typeof p.optimizer === 'string' && Number.isFinite(p.learningRate) && Number.isSafeInteger(p.batchSize) && p.batchSize > 0;
+    return ok ? { optimizer: p.optimizer, learningRate: p.learningRate, batchSize: p.batchSize } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where an interrupted epoch stopped, so that continuing it reaches the uninterrupted run exactly. */
@@ -72,6 +93,7 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
   const history: History = { epochs: [], aborted: false, warnings: inputs.warnings };
   const settings = { optimizer: fit.optimizer, clipNorm: fit.clipNorm };
   const batches = Math.ceil(train.rows / batchSize);
+  state.settings = { optimizer: fit.optimizer.kind, learningRate: fit.optimizer.learningRate, batchSize: fit.batchSize };
   for (let e = 0; e < fit.epochs; e++) {
     if (options.signal?.aborted) { history.aborted = true; break; }
     const epoch = state.epoch; // 0-based stream for this epoch's noise
@@ -106,6 +128,7 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
           if (err instanceof WorkerError && err.stepCompleted) { state.step++; state.optimizerStep++; }
           throw err;
         }
+        if (sums.nonFinite) throw divergence(sums, epoch + 1, b + 1, state.step, fit.optimizer.learningRate);
         state.step++; state.optimizerStep++;
         const n = stepRows(b, batchSize, train.rows).size;
         recon += sums.reconstruction; kl += sums.kl; seen += n; done = b + 1;
@@ -154,4 +177,13 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
     if (options.onEpochEnd) await inputs.inCallback(async () => undefined, () => options.onEpochEnd!(log));
   }
   return history;
+}
+
+/** The error for a step whose loss or gradients were not finite (the step was not applied). */
+function divergence(sums: LossSums, epoch: number, batch: number, lastStep: number, learningRate: number): DivergenceError {
+  const what = sums.nonFinite === NON_FINITE_LOSS ? 'loss' : 'gradient';
+  const found = what === 'loss' ? `the loss is not finite (reconstruction ${sums.reconstruction}, KL ${sums.kl})` : 'a gradient is not finite (the loss is)';
+  return new DivergenceError(`training diverged at epoch ${epoch}, batch ${batch}: ${found}. The step was not applied: the model keeps `
+    + `the parameters after step ${lastStep}, the last finite one. Try a smaller learning rate (this run: ${learningRate}), `
+    + 'gradient clipping (clipNorm), or data of a smaller scale.', epoch, batch, what);
 }
