@@ -89,9 +89,31 @@ export async function downloadTo<T>(url: string, dir: string, name: string, chec
   return result;
 }
 
+/**
+ * A worker inherits the process's execArgv, and `node --input-type=module -e …` makes it fail to
+ * start ("--input-type can only be used with string input"). Then the flags are passed without
+ * it; an explicit list is checked more strictly than the inherited one (V8 flags such as
+ * --expose-gc are refused there), so the flags the check names are left out too.
+ */
+function startWorker(url: URL): Worker {
+  if (!process.execArgv.some((a) => a.startsWith('--input-type'))) return new Worker(url);
+  let execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  for (;;) {
+    try {
+      return new Worker(url, { execArgv });
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      const refused = e.code === 'ERR_WORKER_INVALID_EXEC_ARGV' ? e.message.slice(e.message.lastIndexOf(':') + 1).trim().split(/[\s,]+/) : [];
+      const kept = execArgv.filter((a) => !refused.includes(a));
+      if (kept.length === execArgv.length) throw err;
+      execArgv = kept;
+    }
+  }
+}
+
 /** Starts workers/node-entry.js (from dist/src/ this is dist/workers/, as from src/ it is workers/). */
 export function spawnWorker(): SpawnedWorker {
-  const worker = new Worker(new URL('../workers/node-entry.js', import.meta.url));
+  const worker = startWorker(new URL('../workers/node-entry.js', import.meta.url));
   const listeners = new WeakMap<object, (data: unknown) => void>();
   // Comlink expects an EventTarget-like endpoint; Node's Worker is an EventEmitter.
   const endpoint: Endpoint = {

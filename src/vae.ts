@@ -39,6 +39,7 @@ export class VAE {
   private readonly state: TrainingState = { step: 0, optimizerStep: 0, epoch: 0 };
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  private disposing: Promise<void> = Promise.resolve();
   private modelMark: number;
   private readonly warnings: string[] = [];
   /** Set while fit() awaits a user callback: model calls then run at once (see exclusive()). */
@@ -165,6 +166,7 @@ export class VAE {
    * the fit that is waiting for the callback would never end.
    */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.disposed) return Promise.reject(new DisposedError('this VAE was disposed'));
     if (this.callback) {
       const callback = this.callback;
       return (async () => {
@@ -178,7 +180,6 @@ export class VAE {
       })();
     }
     const run = async () => {
-      if (this.disposed) throw new DisposedError('this VAE was disposed');
       try {
         return await fn();
       } catch (err) {
@@ -231,6 +232,7 @@ export class VAE {
       return fitLoop({
         arena: this.arena, executor: this.executor, seed: this.config.seed, beta: this.config.beta,
         state: this.state, train, validation, warnings: [...this.warnings],
+        stopRequested: () => this.disposed ? new DisposedError('this VAE was disposed during fit(); training stopped after the current batch') : undefined,
         inCallback: async (drain, run) => {
           this.callback = { drain };
           try {
@@ -427,11 +429,18 @@ export class VAE {
     return VAE.fromBytes(await readFileBytes(path), { ...options, file: path });
   }
 
-  /** Ends the model's workers; the model cannot be used afterwards. */
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    await this.queue;
-    this.disposed = true;
-    await this.executor.dispose();
+  /**
+   * Ends the model's workers; the model cannot be used afterwards (calls made later reject with
+   * DisposedError; calls made earlier finish first). Called from inside a fit() callback, it
+   * resolves at once, and the fit stops after that callback, ends the workers and rejects with a
+   * DisposedError.
+   */
+  dispose(): Promise<void> {
+    if (!this.disposed) {
+      this.disposed = true;
+      // this.queue settles when every earlier call, a fit waiting on this callback included, has.
+      this.disposing = this.queue.then(() => this.executor.dispose());
+    }
+    return this.callback ? Promise.resolve() : this.disposing;
   }
 }

@@ -48,6 +48,7 @@ export class WorkerPool implements Executor {
                      local: Engine, startTimeoutMs = 30_000): Promise<WorkerPool> {
     const workers = plan.workspaces.length;
     const members: Member[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       for (let index = 0; index < plan.workspaces.length; index++) {
         const spawned = spawnWorker();
@@ -58,14 +59,19 @@ export class WorkerPool implements Executor {
         members.push({ spawned, api: wrap<WorkerApi>(spawned.endpoint), death });
       }
       const timeout = new Promise<never>((_, reject) => {
-        const t = setTimeout(() => reject(new WorkerError(`workers did not start within ${startTimeoutMs} ms`, -1)), startTimeoutMs);
-        (t as { unref?: () => void }).unref?.();
+        timer = setTimeout(() => reject(new WorkerError(`workers did not start within ${startTimeoutMs} ms`, -1)), startTimeoutMs);
+        (timer as { unref?: () => void }).unref?.();
       });
+      timeout.catch(() => undefined);
       await Promise.race([timeout, Promise.all(members.map((m, index) =>
         Promise.race([m.death, m.api.init({ module, memory, plan, index, workers, control })])))]);
     } catch (err) {
       await Promise.all(members.map((m) => m.spawned.terminate().catch(() => undefined)));
       throw err;
+    } finally {
+      // A pending timer's closure would keep the model's memory (hundreds of MB) alive for 30 s
+      // after dispose: measured, RSS 165 -> 812 MB over 50 create/fit/dispose cycles.
+      clearTimeout(timer);
     }
     members.forEach((m) => m.spawned.ref(false)); // idle workers never keep the process alive
     new Int32Array(memory.buffer, control, CONTROL.bytes(workers) / 4).fill(0);

@@ -76,6 +76,8 @@ export interface FitInputs {
   train: DataRef;
   validation?: DataRef;
   warnings: string[];
+  /** An error to stop with, checked after every callback (the model was disposed from inside one). */
+  stopRequested?: () => Error | undefined;
   /** Runs a user callback; model calls made inside it first await `drain` (the step in flight). */
   inCallback: (drain: () => Promise<void>, run: () => Promise<void> | void) => Promise<void>;
 }
@@ -144,6 +146,8 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
           };
           const current = run;
           await inputs.inCallback(() => current.finish(), () => options.onBatchEnd!(log));
+          const stop = inputs.stopRequested?.();
+          if (stop) throw stop;
         }
         if (now - lastYield > 25) { await yieldNow(); lastYield = performance.now(); }
         if (options.signal?.aborted) stopped = true; // a step already released still completes
@@ -175,6 +179,8 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
     }
     history.epochs.push(log);
     if (options.onEpochEnd) await inputs.inCallback(async () => undefined, () => options.onEpochEnd!(log));
+    const stop = inputs.stopRequested?.();
+    if (stop) throw stop;
   }
   return history;
 }
