@@ -58,3 +58,10 @@ export class DivergenceError extends WasmVaeError {
     super(message);
   }
 }
+
+/** Reading or writing a file failed: names the file, what was being done, and the system's reason (its code). */
+export class FileSystemError extends WasmVaeError {
+  constructor(message: string, readonly path: string, readonly code: string) {
+    super(message);
+  }
+}

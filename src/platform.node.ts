@@ -1,12 +1,13 @@
 // Node side of the platform split (package.json "imports" → "#platform").
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism, homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Endpoint } from 'comlink';
 import type { SpawnedWorker } from './platform-types.js';
+import { writeFileAtomic } from './files.node.js';
 
 export type { SpawnedWorker };
 import { gunzipSync } from 'node:zlib';
@@ -61,19 +62,6 @@ export function cacheDirectory(): string {
 
 export async function md5Hex(bytes: Uint8Array): Promise<string> {
   return createHash('md5').update(bytes).digest('hex');
-}
-
-/** Writes bytes to path atomically: a temporary file in the same directory, then rename. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }
 
 /**
@@ -143,7 +131,4 @@ export function spawnWorker(): SpawnedWorker {
   };
 }
 
-/** Reads a whole file. */
-export async function readFileBytes(path: string): Promise<Uint8Array> {
-  return new Uint8Array(await readFile(path));
-}
+export { readFileBytes, writeFileAtomic } from './files.node.js';

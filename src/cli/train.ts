@@ -1,10 +1,10 @@
 // wasm-vae train: train on MNIST-format data, checkpoint every epoch, write the model and pictures.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, DivergenceError } from '../errors.js';
 import { ACTIVATIONS, resolveConfig, type ResolvedConfig, type VAEConfig } from '../model/config.js';
-import { writeFileAtomic } from '../platform.node.js';
+import { checkWritableDirectory, writeFileAtomic } from '../files.node.js';
 import type { EpochLog } from '../train/options.js';
 import type { RuntimeInfo } from '../runtime.js';
 import { type LossReport, VAE } from '../vae.js';
@@ -90,6 +90,7 @@ export async function train(argv: string[]): Promise<number> {
   const out = (v.out as string | undefined) ?? join('runs', 'mnist');
   const json = v.json === true, log = logger(json);
   if (v.resume && v.force) throw new UsageError('--resume and --force exclude each other');
+  await checkWritableDirectory(out); // a read-only, full or impossible --out fails now, naming it, not after an epoch
 
   const mnist = await loadData(v.data, log);
   config.inputDim = mnist.train.dim;
@@ -130,7 +131,6 @@ export async function train(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
-    await mkdir(out, { recursive: true });
     const rows = Math.min(limit, mnist.train.count);
     const remaining = epochs - vae.progress.epoch;
     log(`wasm-vae: ${rows} training and ${mnist.test.count} test images of ${mnist.train.rows}×${mnist.train.cols}; `
@@ -156,10 +156,13 @@ export async function train(argv: string[]): Promise<number> {
           }
         },
         onEpochEnd: async (e) => {
-          await writeFileAtomic(checkpoint, vae.toBytes({ optimizer: true }));
+          // History first: a kill between the two writes leaves a history one epoch ahead of the
+          // checkpoint, which --resume cuts back to the checkpoint's epoch and then re-runs;
+          // the other order would lose that epoch's record for good.
           history.epochs.push(e);
           history.runtime = vae.runtime;
           await saveHistory();
+          await writeFileAtomic(checkpoint, vae.toBytes({ optimizer: true }));
           if (json) console.log(JSON.stringify({ type: 'epoch', ...e }));
           else {
             const rt = vae.runtime;
