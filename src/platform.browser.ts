@@ -20,9 +20,35 @@ export function hardwareConcurrency(): number {
   return (globalThis.navigator?.hardwareConcurrency ?? 1) | 0 || 1;
 }
 
-export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+/** Decompresses gzip data chunk by chunk, stopping once the output passes limit(prefix) (see the Node version). */
+export async function gunzip(bytes: Uint8Array, limit: (prefix: Uint8Array) => number | undefined = () => undefined): Promise<Uint8Array> {
+  const reader = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0, max: number | undefined;
+  const joined = () => {
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) { out.set(c, at); at += c.length; }
+    return out;
+  };
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return joined();
+    chunks.push(value);
+    total += value.length;
+    if (max === undefined) { // only until the header has been read: the prefix is small
+      try {
+        max = limit(joined());
+      } catch (err) {
+        await reader.cancel();
+        throw err;
+      }
+    }
+    if (max !== undefined && total > max) {
+      await reader.cancel();
+      throw new Error(`the data decompress to more than the ${max} bytes their header describes`);
+    }
+  }
 }
 
 /** SharedArrayBuffer exists only on cross-origin isolated pages. */

@@ -10,7 +10,7 @@ import type { SpawnedWorker } from './platform-types.js';
 import { writeFileAtomic } from './files.node.js';
 
 export type { SpawnedWorker };
-import { gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 
 export const platformName = 'node';
 
@@ -36,8 +36,51 @@ export function hardwareConcurrency(): number {
   return availableParallelism();
 }
 
-export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(gunzipSync(bytes));
+/**
+ * Decompresses gzip data chunk by chunk and stops once the output passes `limit(prefix)` bytes:
+ * `limit` sees the output so far and returns the size the data may have (from a header), or
+ * undefined while it cannot tell yet. A gzip bomb thus costs at most what its header claims.
+ */
+export function gunzip(bytes: Uint8Array, limit: (prefix: Uint8Array) => number | undefined = () => undefined): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const z = createGunzip();
+    const chunks: Uint8Array[] = [];
+    let total = 0, max: number | undefined;
+    z.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      total += chunk.length;
+      try {
+        if (max === undefined) max = limit(concat(chunks, total)); // only until the header has been read
+      } catch (err) {
+        z.destroy();
+        reject(err);
+        return;
+      }
+      if (max !== undefined && total > max) {
+        z.destroy();
+        reject(new OutputLimitError(max));
+      }
+    });
+    z.on('error', reject);
+    z.on('end', () => resolve(concat(chunks, total)));
+    z.end(bytes);
+  });
+}
+
+/** The decompressed data would be larger than its header says (a gzip bomb, or a corrupt header). */
+export class OutputLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`the data decompress to more than the ${limit} bytes their header describes`);
+  }
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.length; }
+  chunks.splice(0, chunks.length, out);
+  return out;
 }
 
 /** Shared memory is always available to Node worker_threads. */

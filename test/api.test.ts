@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ShapeError, VAE } from '../src/index.js';
+import { ConfigError, MemoryLimitError, ShapeError, VAE } from '../src/index.js';
 import { randomArray, rng } from './helpers.js';
 
 const small = { inputDim: 12, hidden: [10], latentDim: 3, seed: 1 };
@@ -91,5 +91,17 @@ describe('interrupted epochs', () => {
     expect(rest.epochs[0].loss).toBe(h.epochs[1].loss); // the epoch's sums carry over too
     expect(Buffer.compare(Buffer.from(resumed.toBytes()), Buffer.from(whole.toBytes()))).toBe(0);
     await Promise.all([whole.dispose(), first.dispose(), resumed.dispose()]);
+  });
+});
+
+describe('sizes that do not fit', () => {
+  it('a config or a call that would need more than wasm32 memory gives a MemoryLimitError that says what fits', async () => {
+    await expect(VAE.create({ inputDim: 784, hidden: [1e9], latentDim: 20 })).rejects.toThrow(MemoryLimitError);
+    await expect(VAE.create({ inputDim: 784, hidden: [200000], latentDim: 20 })).rejects.toThrow(/has 326,000,824 parameters and needs 6\.0 GB .*at most about \d{3},\d{3},\d{3} parameters fit/);
+    await expect(VAE.create({ inputDim: 1e7, hidden: [400], latentDim: 20 })).rejects.toThrow(MemoryLimitError);
+    const vae = await VAE.create(small);
+    await expect(vae.sample(2e8)).rejects.toThrow(MemoryLimitError); // 2e8 × 12 floats: 9.6 GB of output
+    expect((await vae.sample(2)).length).toBe(24); // and the model still works
+    await vae.dispose();
   });
 });

@@ -153,6 +153,9 @@ describe('wasm-vae command', () => {
       [['train', '--activation', 'gelu'], /--activation must be one of/],
       [['sample', '--n', '3'], /--model is required/],
       [['frobnicate'], /unknown command 'frobnicate'; the commands are train, eval/],
+      [['train', '--workers', '65'], /--workers must be an integer from 1 to 64, got '65'/],
+      [['train', '--workers', '0'], /--workers must be an integer from 1 to 64, got '0'/],
+      [['train', '--seed', '4294967296'], /--seed must be an integer from 0 to 4294967295/],
     ];
     for (const [args, message] of cases) {
       const r = await run(args);

@@ -82,7 +82,7 @@ export async function sample(argv: string[]): Promise<void> {
   if (v.help) { console.log(SAMPLE_HELP); return; }
   required(v.model, 'model');
   const out = required(v.out, 'out');
-  const n = num(v.n, 'n', 64, { integer: true, min: 1 }), seed = num(v.seed, 'seed', 1, { integer: true, min: 0 });
+  const n = num(v.n, 'n', 64, { integer: true, min: 1 }), seed = num(v.seed, 'seed', 1, { integer: true, min: 0, max: 0xffffffff });
   const vae = await loadModel(v.model);
   try {
     const side = squareSide(vae.config.inputDim);

@@ -2,6 +2,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { loadMnist, type MnistData } from '../data/mnist.js';
 import type { WorkerCount } from '../train/options.js';
+import { MAX_WORKERS } from '../runtime.js';
 import { VAE } from '../vae.js';
 
 /** Wrong flags or values: the command prints its usage and exits with code 2. */
@@ -30,11 +31,11 @@ export function parse(argv: string[], options: Options): Record<string, string |
 }
 
 /** A numeric flag: `integer`, at least `min`, or `positive` (> 0); UsageError says which and what came. */
-export function num(value: unknown, name: string, fallback: number, { integer = false, min = -Infinity, positive = false } = {}): number {
+export function num(value: unknown, name: string, fallback: number, { integer = false, min = -Infinity, max = Infinity, positive = false } = {}): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || (positive && n <= 0)) {
-    const bound = positive ? ' > 0' : min > -Infinity ? ` >= ${min}` : '';
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max || (positive && n <= 0)) {
+    const bound = max < Infinity ? ` from ${min} to ${max}` : positive ? ' > 0' : min > -Infinity ? ` >= ${min}` : '';
     throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}${bound}, got '${String(value)}'`);
   }
   return n;
@@ -42,7 +43,7 @@ export function num(value: unknown, name: string, fallback: number, { integer = 
 
 export function workersFlag(value: unknown): WorkerCount {
   if (value === undefined || value === 'auto') return 'auto';
-  return num(value, 'workers', 1, { integer: true, min: 1 });
+  return num(value, 'workers', 1, { integer: true, min: 1, max: MAX_WORKERS });
 }
 
 export function oneOf<T extends string>(value: unknown, name: string, choices: readonly T[], fallback: T): T {

@@ -79,7 +79,7 @@ export async function train(argv: string[]): Promise<number> {
     inputDim: 0, hidden, latentDim: num(v.latent, 'latent', 20, { integer: true, min: 1 }),
     activation: oneOf(v.activation, 'activation', ACTIVATIONS, 'relu'),
     likelihood: oneOf(v.likelihood, 'likelihood', ['bernoulli', 'gaussian'] as const, 'bernoulli'),
-    beta: num(v.beta, 'beta', 1, { min: 0 }), seed: num(v.seed, 'seed', 1, { integer: true, min: 0 }),
+    beta: num(v.beta, 'beta', 1, { min: 0 }), seed: num(v.seed, 'seed', 1, { integer: true, min: 0, max: 0xffffffff }),
   };
   const epochs = num(v.epochs, 'epochs', 10, { integer: true, min: 1 });
   const batchSize = num(v['batch-size'], 'batch-size', 128, { integer: true, min: 1 });

@@ -2,7 +2,7 @@
 // from a cache that is filled from public mirrors and checked against the published MD5 sums.
 import { cacheDirectory, downloadTo, gunzip, md5Hex, readOptional } from '#platform';
 import { DataError, DownloadError, FileFormatError } from '../errors.js';
-import { isGzip, parseIdx } from './idx.js';
+import { type IdxArray, isGzip, parseIdx, readIdxHeader } from './idx.js';
 
 /** The four files with the MD5 of their uncompressed contents (the widely published sums). */
 export const MNIST_FILES = {
@@ -45,20 +45,31 @@ export interface LoadMnistOptions {
   mirrors?: string[];
   /** Called with one line per file fetched. */
   onProgress?: (message: string) => void;
+  /** Number of classes: every label must be below it (default 10). */
+  classes?: number;
 }
 
-type FileKey = keyof typeof MNIST_FILES;
+export type FileKey = keyof typeof MNIST_FILES;
 
-async function decode(bytes: Uint8Array, file: string): Promise<Uint8Array> {
+/** What a file must be: its IDX dimension count, and for labels at most as many entries as images. */
+export interface Expect { dims: number; maxCount: number }
+
+/**
+ * Decompresses gzip data, reading no further than the IDX header inside says the file is (a
+ * 1 MB bomb of a labels file inflated to 3.1 GB before this), and refusing a bad header as soon
+ * as it has been decompressed.
+ */
+export async function decode(bytes: Uint8Array, file: string, expect: Expect): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
   try {
-    return await gunzip(bytes);
+    return await gunzip(bytes, (prefix) => readIdxHeader(prefix, file, expect.dims, expect.maxCount)?.totalBytes);
   } catch (err) {
+    if (err instanceof FileFormatError) throw err;
     throw new FileFormatError(`corrupt gzip data (${(err as Error).message})`, file);
   }
 }
 
-async function fromMirrors(key: FileKey, cache: string, mirrors: string[], progress?: (m: string) => void): Promise<Uint8Array> {
+async function fromMirrors(key: FileKey, cache: string, mirrors: string[], expect: Expect, progress?: (m: string) => void): Promise<Uint8Array> {
   const { name, md5 } = MNIST_FILES[key];
   const reasons: string[] = [];
   for (const mirror of mirrors) {
@@ -66,7 +77,7 @@ async function fromMirrors(key: FileKey, cache: string, mirrors: string[], progr
     try {
       progress?.(`downloading ${url}`);
       const raw = await downloadTo(url, cache, `${name}.gz`, async (gz) => {
-        const content = await decode(gz, url);
+        const content = await decode(gz, url, expect);
         const sum = await md5Hex(content);
         if (sum !== md5) throw new DownloadError(`checksum mismatch: md5 ${sum}, expected ${md5}`);
         return content;
@@ -80,13 +91,13 @@ async function fromMirrors(key: FileKey, cache: string, mirrors: string[], progr
     + 'Download the four MNIST files yourself and pass their directory (loadMnist({ dir }) or wasm-vae train --data DIR).');
 }
 
-async function readFile(key: FileKey, options: LoadMnistOptions, cache: string | undefined): Promise<Uint8Array> {
+async function readFile(key: FileKey, options: LoadMnistOptions, cache: string | undefined, expect: Expect): Promise<Uint8Array> {
   const { name, md5 } = MNIST_FILES[key];
   const dir = options.dir ?? cache!;
   for (const candidate of [`${name}.gz`, name]) {
     const found = await readOptional(dir, candidate);
     if (!found) continue;
-    const content = await decode(found.bytes, found.path);
+    const content = await decode(found.bytes, found.path, expect);
     if (options.dir === undefined && (await md5Hex(content)) !== md5) {
       progress(options, `cached ${found.path} fails its checksum; fetching it again`);
       break;
@@ -100,19 +111,23 @@ async function readFile(key: FileKey, options: LoadMnistOptions, cache: string |
   if (options.download === false) throw new DataError(`${name} is not in the cache ${cache} and download is off`);
   const fromEnv = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.WASM_VAE_MIRRORS;
   const mirrors = options.mirrors ?? (fromEnv ? fromEnv.split(',').filter((m) => m !== '') : DEFAULT_MIRRORS);
-  return fromMirrors(key, cache!, mirrors, options.onProgress);
+  return fromMirrors(key, cache!, mirrors, expect, options.onProgress);
 }
 
 function progress(options: LoadMnistOptions, message: string): void {
   options.onProgress?.(message);
 }
 
-function split(imagesBytes: Uint8Array, labelsBytes: Uint8Array, imagesFile: string, labelsFile: string): MnistSplit {
-  const images = parseIdx(imagesBytes, imagesFile, 3);
+function split(images: IdxArray, labelsBytes: Uint8Array, imagesFile: string, labelsFile: string, classes: number): MnistSplit {
   const labels = parseIdx(labelsBytes, labelsFile, 1);
   const [count, rows, cols] = images.dims;
   if (labels.dims[0] !== count) {
     throw new DataError(`${labelsFile} has ${labels.dims[0]} labels but ${imagesFile} has ${count} images`);
+  }
+  const bad = labels.data.findIndex((l) => l >= classes);
+  if (bad >= 0) {
+    throw new DataError(`${labelsFile}: label ${labels.data[bad]} at index ${bad} is not a class in 0–${classes - 1} `
+      + '(pass loadMnist({ classes }) for a dataset with more classes)', bad);
   }
   const dim = rows * cols;
   const bytes = images.data.slice();
@@ -136,13 +151,28 @@ function split(imagesBytes: Uint8Array, labelsBytes: Uint8Array, imagesFile: str
  */
 export async function loadMnist(options: LoadMnistOptions = {}): Promise<MnistData> {
   const cache = options.dir === undefined ? (options.cacheDir ?? cacheDirectory()) : undefined;
-  const keys: FileKey[] = ['trainImages', 'trainLabels', 'testImages', 'testLabels'];
-  const files: Uint8Array[] = [];
-  for (const key of keys) files.push(await readFile(key, options, cache));
   const where = options.dir ?? cache!;
+  return mnistFromFiles((key, expect) => readFile(key, options, cache, expect), where, options.classes);
+}
+
+/**
+ * The two splits from the four files as `read` returns them (raw or gzipped bytes), checked
+ * against each other: images before labels, since their count bounds how much of a labels file
+ * is read; the same image size in both splits; every label below `classes`.
+ */
+export async function mnistFromFiles(read: (key: FileKey, expect: Expect) => Promise<Uint8Array>, where: string, classes = 10): Promise<MnistData> {
+  if (!Number.isInteger(classes) || classes < 1 || classes > 256) throw new DataError(`classes must be an integer from 1 to 256, got ${String(classes)}`);
   const path = (key: FileKey) => `${where}/${MNIST_FILES[key].name}`;
-  return {
-    train: split(files[0], files[1], path('trainImages'), path('trainLabels')),
-    test: split(files[2], files[3], path('testImages'), path('testLabels')),
+  const load = async (imagesKey: FileKey, labelsKey: FileKey) => {
+    const images = parseIdx(await read(imagesKey, { dims: 3, maxCount: Infinity }), path(imagesKey), 3);
+    const labels = await read(labelsKey, { dims: 1, maxCount: images.dims[0] });
+    return split(images, labels, path(imagesKey), path(labelsKey), classes);
   };
+  const train = await load('trainImages', 'trainLabels');
+  const test = await load('testImages', 'testLabels');
+  if (test.rows !== train.rows || test.cols !== train.cols) {
+    throw new DataError(`the training images are ${train.rows}×${train.cols} but the test images ${test.rows}×${test.cols} (in ${where}): `
+      + 'both splits must have the same size');
+  }
+  return { train, test };
 }
