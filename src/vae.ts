@@ -1,5 +1,6 @@
 // The public model: one VAE API over the wasm kernels, in Node and in browsers.
 import { Arena } from './arena.js';
+import { CallQueue } from './call-queue.js';
 import { readFileBytes, sharedMemoryAvailable, writeFileAtomic } from '#platform';
 import { type CreateOptions, oversubscription, resolveCreateOptions, resolveWorkers, type RuntimeInfo } from './runtime.js';
 import { WorkerPool } from '../workers/pool.js';
@@ -37,16 +38,12 @@ export class VAE {
   readonly config: ResolvedConfig;
   readonly layout: ParameterLayout;
   private readonly state: TrainingState = { step: 0, optimizerStep: 0, epoch: 0 };
-  private queue: Promise<unknown> = Promise.resolve();
-  private disposed = false;
-  private disposing: Promise<void> = Promise.resolve();
   private modelMark: number;
   private readonly warnings: string[] = [];
-  /** Set while fit() awaits a user callback: model calls then run at once (see exclusive()). */
-  private callback: { drain: () => Promise<void> } | null = null;
   private kernelProfile: KernelProfile | undefined;
   /** The worker count the last call ran with (undefined before any call needed workers). */
   private lastWorkers: number | undefined;
+  private readonly calls: CallQueue;
 
   private constructor(
     config: ResolvedConfig,
@@ -65,6 +62,7 @@ export class VAE {
     this.config = config;
     this.layout = layout;
     this.modelMark = arena.mark();
+    this.calls = new CallQueue(arena, () => this.modelMark, (err) => this.recover(err));
   }
 
   /** Builds a model with freshly initialised parameters (torch.nn.Linear's scheme, seeded). */
@@ -117,7 +115,7 @@ export class VAE {
    * that is not cross-origin isolated) it falls back to this thread and records a warning.
    */
   private async useWorkers(n: number): Promise<void> {
-    if (this.callback) return; // inside a fit callback: keep the pool that fit is using
+    if (this.calls.inCallback) return; // inside a fit callback: keep the pool that fit is using
     n = this.usableWorkers(n);
     this.lastWorkers = n;
     if (n === this.executor.workers) return;
@@ -159,41 +157,6 @@ export class VAE {
     return { epoch: this.state.epoch, step: this.state.step };
   }
 
-  /**
-   * Runs `fn` after every earlier call on this model has finished, with transient memory freed
-   * after. Called from inside a fit() callback (onBatchEnd, onEpochEnd), it runs at once instead —
-   * after the step in flight has finished, so it sees settled parameters — since queueing behind
-   * the fit that is waiting for the callback would never end.
-   */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.disposed) return Promise.reject(new DisposedError('this VAE was disposed'));
-    if (this.callback) {
-      const callback = this.callback;
-      return (async () => {
-        await callback.drain();
-        const mark = this.arena.mark();
-        try {
-          return await fn();
-        } finally {
-          this.arena.release(mark);
-        }
-      })();
-    }
-    const run = async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        await this.recover(err);
-        throw err;
-      } finally {
-        this.arena.release(this.modelMark);
-      }
-    };
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
-
   /** Inputs at least this large use the default worker pool (started on first need). */
   private async workersFor(rows: number): Promise<void> {
     if (rows >= 1024) await this.useWorkers(resolveWorkers(this.defaultWorkers));
@@ -213,13 +176,13 @@ export class VAE {
    * byte/255). Losses are nats per example. Successive calls continue the optimiser and epochs.
    */
   fit(data: DataInput, options: FitOptions = {}): Promise<History> {
-    if (this.callback) return Promise.reject(new ConfigError('fit() cannot be called from inside a fit() callback'));
+    if (this.calls.inCallback) return Promise.reject(new ConfigError('fit() cannot be called from inside a fit() callback'));
     try {
       resolveFit(options); // every option checked (and unknown keys refused) before anything starts
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.exclusive(async () => {
+    return this.calls.run(async () => {
       const workers = resolveWorkers(options.workers ?? this.defaultWorkers, options.batchSize ?? 128);
       await this.useWorkers(workers);
       await yieldNow(); // keep a page responsive: each setup phase is a task of its own
@@ -232,22 +195,15 @@ export class VAE {
       return fitLoop({
         arena: this.arena, executor: this.executor, seed: this.config.seed, beta: this.config.beta,
         state: this.state, train, validation, warnings: [...this.warnings],
-        stopRequested: () => this.disposed ? new DisposedError('this VAE was disposed during fit(); training stopped after the current batch') : undefined,
-        inCallback: async (drain, run) => {
-          this.callback = { drain };
-          try {
-            await run();
-          } finally {
-            this.callback = null;
-          }
-        },
+        stopRequested: () => this.calls.disposed ? new DisposedError('this VAE was disposed during fit(); training stopped after the current batch') : undefined,
+        inCallback: (drain, run) => this.calls.asCallback(drain, run),
       }, options);
     });
   }
 
   /** Negative ELBO per example (one z sample per example, fixed noise), with its two terms. */
   evaluate(data: DataInput): Promise<LossReport> {
-    return this.exclusive(async () => {
+    return this.calls.run(async () => {
       await this.workersFor(rowCount(data, this.config.inputDim, 'evaluation data'));
       const ref = this.load(data, 'evaluation data');
       const s = await this.executor.evaluate(ref, this.config.seed, EVAL_STREAM);
@@ -261,7 +217,7 @@ export class VAE {
 
   /** Parameters of q(z|x) for each row: mean and log-variance, rows × latentDim each. */
   encode(x: DataInput): Promise<{ mean: Float32Array; logVar: Float32Array }> {
-    return this.exclusive(async () => {
+    return this.calls.run(async () => {
       await this.workersFor(rowCount(x, this.config.inputDim, 'encode input'));
       const ref = this.load(x, 'encode input', false);
       const L = this.config.latentDim;
@@ -279,7 +235,7 @@ export class VAE {
 
   /** Decoder means for latent rows z (rows × latentDim): pixel probabilities for Bernoulli. */
   decode(z: Float32Array): Promise<Float32Array> {
-    return this.exclusive(async () => {
+    return this.calls.run(async () => {
       const rows = rowCount(z, this.config.latentDim, 'latent input', 'latentDim');
       await this.workersFor(rows);
       const ref = copyIn(this.k, this.arena, z, this.config.latentDim, 'latent input', -Infinity, Infinity, 'latentDim');
@@ -296,7 +252,7 @@ export class VAE {
 
   /** n new examples: z ~ N(0, I) (seeded by options.seed, default the model's seed), decoded to means. */
   sample(n: number, options: { seed?: number } = {}): Promise<Float32Array> {
-    return this.exclusive(async () => {
+    return this.calls.run(async () => {
       checkKeys(options, ['seed'], 'sample options');
       if (!Number.isInteger(n) || n < 1) throw new ShapeError(`sample count must be a positive integer, got ${n}`);
       await this.workersFor(n);
@@ -313,7 +269,7 @@ export class VAE {
 
   /** Copies of every parameter tensor, by PyTorch-style name. */
   getParameters(): Record<string, Float32Array> {
-    if (this.disposed) throw new DisposedError('this VAE was disposed');
+    if (this.calls.disposed) throw new DisposedError('this VAE was disposed');
     const out: Record<string, Float32Array> = {};
     for (const t of this.layout.tensors) out[t.name] = this.arena.f32(this.regions.params + 4 * t.offset, t.size).slice();
     return out;
@@ -324,7 +280,7 @@ export class VAE {
    * and finite values (a NaN would silently poison every later step).
    */
   setParameters(tensors: Record<string, Float32Array>): void {
-    if (this.disposed) throw new DisposedError('this VAE was disposed');
+    if (this.calls.disposed) throw new DisposedError('this VAE was disposed');
     for (const t of this.layout.tensors) {
       const v = tensors[t.name];
       if (!v) throw new ModelMismatchError(`missing tensor ${t.name} [${t.shape.join(', ')}]`);
@@ -339,7 +295,7 @@ export class VAE {
 
   /** The noise ε (rows × latentDim) the model draws for sample indices `indices` in epoch `stream`. */
   noise(indices: Int32Array, stream: number): Promise<Float32Array> {
-    return this.exclusive(async () => {
+    return this.calls.run(async () => {
       const L = this.config.latentDim;
       const idx = this.arena.alloc(4 * indices.length);
       this.arena.i32(idx, indices.length).set(indices);
@@ -354,7 +310,7 @@ export class VAE {
    * sample index r in epoch `stream` (see noise()).
    */
   computeGradients(x: DataInput, stream = 0): Promise<GradientReport> {
-    return this.exclusive(async () => {
+    return this.calls.run(async () => {
       const ref = this.load(x, 'gradient input');
       const idx = this.arena.alloc(4 * ref.rows);
       const ids = this.arena.i32(idx, ref.rows);
@@ -374,7 +330,7 @@ export class VAE {
    * (`optimizer.m.<name>`, `optimizer.v.<name>`) so that training can resume exactly.
    */
   toBytes(options: { optimizer?: boolean } = {}): Uint8Array {
-    if (this.disposed) throw new DisposedError('this VAE was disposed');
+    if (this.calls.disposed) throw new DisposedError('this VAE was disposed');
     checkKeys(options, ['optimizer'], 'toBytes options');
     return encodeModel(this.memory(), options.optimizer === true);
   }
@@ -409,7 +365,7 @@ export class VAE {
    * saved under the same names (no config in its metadata; every tensor is checked by name and shape).
    */
   loadBytes(bytes: Uint8Array, file = 'model bytes', options: ReadOptions = {}): void {
-    if (this.disposed) throw new DisposedError('this VAE was disposed');
+    if (this.calls.disposed) throw new DisposedError('this VAE was disposed');
     const decoded = decodeSafetensors(bytes, file);
     const theirs = decoded.metadata['wasm_vae.config'];
     if (theirs !== undefined && theirs !== JSON.stringify(this.config)) {
@@ -436,11 +392,6 @@ export class VAE {
    * DisposedError.
    */
   dispose(): Promise<void> {
-    if (!this.disposed) {
-      this.disposed = true;
-      // this.queue settles when every earlier call, a fit waiting on this callback included, has.
-      this.disposing = this.queue.then(() => this.executor.dispose());
-    }
-    return this.callback ? Promise.resolve() : this.disposing;
+    return this.calls.dispose(() => this.executor.dispose());
   }
 }
