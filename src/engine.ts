@@ -223,7 +223,7 @@ export class Engine {
    * the shard's dY buffers (no weight gradients yet). Noise for a row is keyed by (seed, stream =
    * epoch, dataset index), whatever worker draws it.
    */
-  forwardBackward(data: DataRef, idx: number, { row, rows }: Shard, stream: number): LossSums {
+  forwardBackward(data: DataRef, idx: number, { row, rows }: Shard, stream: number, beta = this.plan.beta): LossSums {
     if (rows === 0) return { reconstruction: 0, kl: 0 };
     const { k, plan } = this;
     const ws = this.view(row);
@@ -235,7 +235,7 @@ export class Engine {
       k.gemm_nn(rows, L.inDim, L.outDim, ws.dY[i], L.outDim, this.param(L.weight), L.inDim, target, L.inDim, 0, ws.pack);
       if (i === plan.encoderLayers) {
         // ∂/∂z → ∂/∂[μ | log σ²], adding β·∂KL.
-        k.latent_backward(ws.acts[i - 1], rows, plan.latentDim, ws.eps, ws.dz, ws.dY[i - 1], plan.beta);
+        k.latent_backward(ws.acts[i - 1], rows, plan.latentDim, ws.eps, ws.dz, ws.dY[i - 1], beta);
       } else {
         k.act_backward(target, ws.acts[i - 1], rows * L.inDim, plan.layers[i - 1].act, plan.alpha);
       }

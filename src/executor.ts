@@ -2,6 +2,7 @@
 // the worker pool (workers/pool.ts) implements the same interface over shared memory.
 import { type DataRef, Engine, type LossSums, type NonFinite, type OptimizerSettings, type Plan, stepPasses, stepRows, type Update } from './engine.js';
 import { gradientScale } from './gradient-scale.js';
+import { type StepSchedule, stepValues } from './train/schedule.js';
 import type { KernelExports } from './kernels.js';
 
 export interface StepSettings {
@@ -17,10 +18,13 @@ export interface EpochSpec {
   order: number;
   rows: number;
   batchSize: number;
+  /** The epoch over the model's life (0-based): the noise stream, and where the schedules stand. */
   stream: number;
   stepBase: number;
   settings: StepSettings;
+  schedule: StepSchedule;
 }
+
 
 /**
  * Steps of an epoch run from step `from` on. The caller releases steps (a worker pool starts a
@@ -76,11 +80,11 @@ export class InThreadExecutor implements Executor {
    * Gradient of the batch's summed loss into the gradient region; returns the loss sums. With
    * `update`, the last pass also steps each layer's parameters as soon as its gradients are done.
    */
-  gradients(data: DataRef, idxPtr: number, batch: number, stream: number, update?: Update): LossSums {
+  gradients(data: DataRef, idxPtr: number, batch: number, stream: number, update?: Update, beta = this.plan.beta): LossSums {
     let sums: LossSums = { reconstruction: 0, kl: 0 };
     const passes = stepPasses(batch, 1, this.plan.workspaces[0].rows);
     for (const [pass, { rows, shards: [shard] }] of passes.entries()) {
-      sums = addSums(sums, this.engine.forwardBackward(data, idxPtr + 4 * shard.start, shard, stream));
+      sums = addSums(sums, this.engine.forwardBackward(data, idxPtr + 4 * shard.start, shard, stream, beta));
       if (sums.nonFinite) return sums; // a diverging step changes no parameter
       this.engine.weightGradients(0, rows, pass > 0, pass + 1 === passes.length ? update : undefined);
     }
@@ -88,12 +92,12 @@ export class InThreadExecutor implements Executor {
   }
 
   /** One optimiser step on the batch rows whose indices are at idxPtr. */
-  trainStep(data: DataRef, idxPtr: number, batch: number, stream: number, step: number, s: StepSettings): LossSums {
+  trainStep(data: DataRef, idxPtr: number, batch: number, stream: number, step: number, s: StepSettings, beta: number, opt: OptimizerSettings): LossSums {
     // Without clipping the last pass updates each layer as soon as its gradients are done.
-    if (s.clipNorm === 0) return this.gradients(data, idxPtr, batch, stream, { step, opt: s.optimizer, gradScale: gradientScale(batch, 0, 0) });
-    const sums = this.gradients(data, idxPtr, batch, stream);
+    if (s.clipNorm === 0) return this.gradients(data, idxPtr, batch, stream, { step, opt, gradScale: gradientScale(batch, 0, 0) }, beta);
+    const sums = this.gradients(data, idxPtr, batch, stream, undefined, beta);
     if (sums.nonFinite) return sums;
-    this.engine.applyOptimizer(0, { step, opt: s.optimizer, gradScale: gradientScale(batch, this.engine.ownedSumSquares(0), s.clipNorm) });
+    this.engine.applyOptimizer(0, { step, opt, gradScale: gradientScale(batch, this.engine.ownedSumSquares(0), s.clipNorm) });
     return sums;
   }
 
@@ -107,7 +111,8 @@ export class InThreadExecutor implements Executor {
       completed: () => run.completed,
       result: async (b) => {
         const { start, size } = stepRows(b, spec.batchSize, spec.rows);
-        const sums = this.trainStep(spec.data, spec.order + 4 * start, size, spec.stream, spec.stepBase + b + 1, spec.settings);
+        const { beta, opt } = stepValues(spec, spec.settings.optimizer, b);
+        const sums = this.trainStep(spec.data, spec.order + 4 * start, size, spec.stream, spec.stepBase + b + 1, spec.settings, beta, opt);
         run.completed = Math.max(run.completed, b + 1);
         return sums;
       },

@@ -2,6 +2,7 @@ export { VAE, type LossReport, type GradientReport } from './vae.js';
 export { resolveWorkers, type CreateOptions, type RuntimeInfo } from './runtime.js';
 export type { VAEConfig, Activation, Likelihood } from './model/config.js';
 export type { FitOptions, History, EpochLog, BatchLog, WorkerCount } from './train/options.js';
+export type { BetaSchedule, LearningRateSchedule, EarlyStopping } from './train/schedule.js';
 export type { DataInput } from './input.js';
 export * from './errors.js';
 export { parseIdx, type IdxArray } from './data/idx.js';

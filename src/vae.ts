@@ -195,6 +195,8 @@ export class VAE {
       return fitLoop({
         arena: this.arena, executor: this.executor, seed: this.config.seed, beta: this.config.beta,
         state: this.state, train, validation, warnings: [...this.warnings],
+        saveParameters: () => this.arena.f32(this.regions.params, this.layout.floats).slice(),
+        restoreParameters: (saved) => this.arena.f32(this.regions.params, this.layout.floats).set(saved),
         stopRequested: () => this.calls.disposed ? new DisposedError('this VAE was disposed during fit(); training stopped after the current batch') : undefined,
         inCallback: (drain, run) => this.calls.asCallback(drain, run),
       }, options);

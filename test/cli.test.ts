@@ -111,6 +111,18 @@ describe('wasm-vae command', () => {
     after.forEach((bytes, i) => expect(Buffer.compare(bytes, before[i]), String(i)).toBe(0));
   });
 
+  it('schedule flags: β warm-up and step decay show in history.json per epoch; a bad schedule is a usage error', async () => {
+    const r = await run(['train', ...small, '--epochs', '3', '--out', join(out, 'sched'), '--beta-warmup', '2', '--lr-schedule', 'step:1:0.5', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const h = JSON.parse(await readFile(join(out, 'sched', 'history.json'), 'utf8'));
+    expect(h.epochs.map((e: { learningRate: number }) => e.learningRate)).toEqual([0.001, 0.0005, 0.00025]);
+    // β at each epoch's last step (30 steps per epoch): position (epoch + 29/30) / 2, then 1.
+    h.epochs.forEach((e: { beta: number }, i: number) => expect(e.beta).toBeCloseTo(Math.min(1, (i + 29 / 30) / 2), 12));
+    const bad = await run(['train', ...small, '--lr-schedule', 'sometimes']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--lr-schedule must be constant, step:EVERY:GAMMA/);
+  });
+
   it('info prints the architecture, the parameter count and the training progress', async () => {
     const r = await run(['info', join(out, 'a', 'model.safetensors')]);
     expect(r.code, r.stderr).toBe(0);

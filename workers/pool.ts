@@ -5,10 +5,11 @@
 // message.
 import { releaseProxy, type Remote, wrap } from 'comlink';
 import { spawnWorker, type SpawnedWorker } from '#platform';
-import { type DataRef, type Engine, type LossSums, type NonFinite, type Plan, splitRange, stepPasses, stepRows, updatesPerLayer } from '../src/engine.js';
+import { type DataRef, type Engine, type LossSums, type NonFinite, type OptimizerSettings, type Plan, splitRange, stepPasses, stepRows, updatesPerLayer } from '../src/engine.js';
 import { WorkerError } from '../src/errors.js';
 import { addSums, type EpochSpec, type Executor, type StepRun, type StepSettings } from '../src/executor.js';
 import { gradientScale } from '../src/gradient-scale.js';
+import { stepValues } from '../src/train/schedule.js';
 import {
   AHEAD, CONTROL, type FaultInjection, SLICE_DONE, SLICE_GRADS_READY, SLICE_UPDATING, SLICE_WORKING, STATUS_STEP, type WorkerApi,
 } from './protocol.js';
@@ -148,10 +149,11 @@ export class WorkerPool implements Executor {
     };
     const done = this.all('training step', failedStep, (api) => api.run({
       data: spec.data, order: spec.order, rows: spec.rows, batchSize: spec.batchSize, from,
-      stepBase: spec.stepBase, stream: spec.stream, optimizer: spec.settings.optimizer, clipNorm: spec.settings.clipNorm,
+      stepBase: spec.stepBase, stream: spec.stream, optimizer: spec.settings.optimizer, clipNorm: spec.settings.clipNorm, schedule: spec.schedule,
     })).catch((err: unknown) => {
       if (err instanceof WorkerError && err.step !== undefined) {
-        this.finishStep(err.step, stepRows(err.step - spec.stepBase - 1, spec.batchSize, spec.rows).size, spec.settings, err);
+        const b = err.step - spec.stepBase - 1;
+        this.finishStep(err.step, stepRows(b, spec.batchSize, spec.rows).size, spec.settings, stepValues(spec, spec.settings.optimizer, b).opt, err);
       }
       Atomics.notify(completed, 0); // wake result() waiters
       throw err;
@@ -211,7 +213,7 @@ export class WorkerPool implements Executor {
    * gradients are done, then the optimiser), so the model holds exactly the parameters after this
    * step; a slice interrupted while updating cannot be recovered, and the error says so.
    */
-  private finishStep(step: number, batch: number, s: StepSettings, err: WorkerError): void {
+  private finishStep(step: number, batch: number, s: StepSettings, opt: OptimizerSettings, err: WorkerError): void {
     const n = this.members.length;
     // A worker whose slot already describes a later step finished this one.
     const state = Array.from({ length: n }, (_, w) => {
@@ -224,7 +226,7 @@ export class WorkerPool implements Executor {
     const fused = updatesPerLayer(s.clipNorm, passes.length);
     let sq = 0;
     if (s.clipNorm > 0) for (let w = 0; w < n; w++) sq += new Float64Array(this.memory.buffer, this.control + CONTROL.norm(w), 1)[0];
-    const update = { step, opt: s.optimizer, gradScale: gradientScale(batch, sq, s.clipNorm) };
+    const update = { step, opt, gradScale: gradientScale(batch, sq, s.clipNorm) };
     const lost: number[] = [];
     state.forEach((st, w) => {
       if (fused && st === SLICE_WORKING) {

@@ -1,6 +1,7 @@
 // The commands the pool sends to a worker. Only numbers and small objects cross: every tensor
 // stays in the shared memory.
 import type { DataRef, LossSums, OptimizerSettings, Plan } from '../src/engine.js';
+import type { StepSchedule } from '../src/train/schedule.js';
 
 /** Slot states in the control block for the update phase (Int32 per worker, one cache line each). */
 export const SLICE_WORKING = 0;
@@ -75,6 +76,8 @@ export interface RunCommand {
   stream: number;
   optimizer: OptimizerSettings;
   clipNorm: number;
+  /** β and learning-rate schedules, evaluated per step (src/train/schedule.ts). */
+  schedule: StepSchedule;
 }
 
 

@@ -4,6 +4,7 @@
 import { type Endpoint, expose } from 'comlink';
 import { Engine, type Plan, stepPasses, stepRows, updatesPerLayer } from '../src/engine.js';
 import { gradientScale } from '../src/gradient-scale.js';
+import { stepValues } from '../src/train/schedule.js';
 import type { KernelExports } from '../src/kernels.js';
 import {
   CONTROL, type FaultInjection, SLICE_DONE, SLICE_GRADS_READY, SLICE_UPDATING, SLICE_WORKING, STATUS_STEP, type WorkerApi,
@@ -97,6 +98,7 @@ const api: WorkerApi = {
         mark(SLICE_WORKING);
         maybeFail(step, 'start');
         const { start, size: batch } = stepRows(b, c.batchSize, c.rows), idx = c.order + 4 * start;
+        const values = stepValues(c, c.optimizer, b);
         let recon = 0, kl = 0, verdict = 0;
         const passes = stepPasses(batch, workers, plan!.workspaces[0].rows);
         // Without clipping and in one pass, each layer's owned parameters are updated as soon as
@@ -104,7 +106,7 @@ const api: WorkerApi = {
         const fused = updatesPerLayer(c.clipNorm, passes.length);
         for (const [p, pass] of passes.entries()) {
           const mine = pass.shards[index];
-          const s = e.forwardBackward(c.data, idx + 4 * mine.start, mine, c.stream);
+          const s = e.forwardBackward(c.data, idx + 4 * mine.start, mine, c.stream, values.beta);
           recon += s.reconstruction; kl += s.kl;
           Atomics.store(int32(CONTROL.verdict(index)), 0, s.nonFinite ?? 0);
           barrier(); // every shard's dY and divergence verdict are ready (and nobody reads parameters any more)
@@ -114,7 +116,7 @@ const api: WorkerApi = {
           maybeFail(step, 'update');
           if (fused) mark(SLICE_UPDATING);
           e.weightGradients(index, pass.rows, p > 0,
-            fused ? { step, opt: c.optimizer, gradScale: gradientScale(batch, 0, 0) } : undefined);
+            fused ? { step, opt: values.opt, gradScale: gradientScale(batch, 0, 0) } : undefined);
           if (p + 1 < passes.length) barrier(); // nobody overwrites a shard still being read
         }
         const losses = new Float64Array(memory!.buffer, control + CONTROL.losses(index, b), 3);
@@ -135,7 +137,7 @@ const api: WorkerApi = {
           let sq = 0;
           if (c.clipNorm > 0) for (let w = 0; w < workers; w++) sq += new Float64Array(memory!.buffer, control + CONTROL.norm(w), 1)[0];
           mark(SLICE_UPDATING);
-          e.applyOptimizer(index, { step, opt: c.optimizer, gradScale: gradientScale(batch, sq, c.clipNorm) });
+          e.applyOptimizer(index, { step, opt: values.opt, gradScale: gradientScale(batch, sq, c.clipNorm) });
         }
         mark(SLICE_DONE);
         barrier(); // every slice is updated before anyone's next forward pass reads the parameters

@@ -12,6 +12,7 @@ import { packageVersion } from '../version.js';
 import { CLEAR_TO_END, formatDuration, formatRate, progressLine } from './progress.js';
 import { loadData, logger, num, oneOf, parse, UsageError, workersFlag } from './common.js';
 import { type BatchPoint, writeAll } from './pictures.js';
+import { SCHEDULE_FLAGS, SCHEDULE_HELP, scheduleOptions } from './schedule-flags.js';
 
 export const TRAIN_HELP = `Usage: wasm-vae train [options]
 
@@ -30,6 +31,7 @@ Options:
   --epochs N          total epochs (default 10; with --resume, the total to reach)
   --batch-size N      (default 128)
   --lr X              learning rate (default 1e-3)
+${SCHEDULE_HELP}
   --optimizer NAME    adam | adamw | sgd (default adam)
   --seed N            (default 1)
   --workers auto|N    worker threads that split each batch (default auto: one per core)
@@ -71,7 +73,7 @@ export async function train(argv: string[]): Promise<number> {
     likelihood: { type: 'string' }, beta: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
     lr: { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
     workers: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' }, force: { type: 'boolean' },
-    'allow-changes': { type: 'boolean' },
+    'allow-changes': { type: 'boolean' }, ...SCHEDULE_FLAGS,
   });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   const hidden = String(v.hidden ?? '400').split(',').filter((s) => s !== '').map((s) => num(s, 'hidden', 0, { integer: true, min: 1 }));
@@ -86,6 +88,7 @@ export async function train(argv: string[]): Promise<number> {
   const learningRate = num(v.lr, 'lr', 1e-3, { positive: true });
   const optimizer = oneOf(v.optimizer, 'optimizer', ['adam', 'adamw', 'sgd'] as const, 'adam');
   const workers = workersFlag(v.workers);
+  const schedules = scheduleOptions(v, epochs);
   const limit = v.limit === undefined ? Infinity : num(v.limit, 'limit', 0, { integer: true, min: 1 });
   const out = (v.out as string | undefined) ?? join('runs', 'mnist');
   const json = v.json === true, log = logger(json);
@@ -146,7 +149,7 @@ export async function train(argv: string[]): Promise<number> {
     let lastDraw = 0;
     if (remaining > 0) {
       const h = await vae.fit(mnist.train.bytes.subarray(0, rows * mnist.train.dim), {
-        epochs: remaining, batchSize, learningRate, optimizer, workers, validation: mnist.test.bytes, signal: interrupt.signal,
+        epochs: remaining, batchSize, learningRate, optimizer, workers, validation: mnist.test.bytes, signal: interrupt.signal, ...schedules,
         onBatchEnd: (b) => {
           batchPoints.push({ x: b.epoch - 1 + b.batch / b.batches, values: [b.loss, b.reconstruction, b.kl] });
           const now = performance.now();
@@ -167,7 +170,8 @@ export async function train(argv: string[]): Promise<number> {
           else {
             const rt = vae.runtime;
             log(`${tty ? '\r' : ''}epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(2)} (rec ${e.reconstruction.toFixed(2)}, kl ${e.kl.toFixed(2)}), `
-              + `test ${e.valLoss!.toFixed(2)} nats, ${formatDuration(e.seconds)}, ${formatRate(e.samplesPerSecond)} samples/s `
+              + `test ${e.valLoss!.toFixed(2)} nats, ${schedules.betaSchedule ? `β ${e.beta.toFixed(3)}, ` : ''}`
+              + `${schedules.learningRateSchedule ? `lr ${e.learningRate.toPrecision(3)}, ` : ''}${formatDuration(e.seconds)}, ${formatRate(e.samplesPerSecond)} samples/s `
               + `(${rt.threads ? `${rt.workers} workers` : '1 thread'}${rt.relaxedSimd ? ', relaxed SIMD' : ''})${tty ? CLEAR_TO_END : ''}\n`);
           }
         },
@@ -180,6 +184,9 @@ export async function train(argv: string[]): Promise<number> {
       });
       history.warnings = h.warnings;
       for (const w of h.warnings) log(`warning: ${w}\n`);
+      if (h.bestEpoch !== undefined) {
+        log(`${h.stoppedEarly ? 'stopped early: the' : 'early stopping: the'} best test loss was epoch ${h.bestEpoch}'s; the model holds its parameters\n`);
+      }
       if (h.aborted) {
         await writeFileAtomic(checkpoint, vae.toBytes({ optimizer: true }));
         history.aborted = true;

@@ -5,6 +5,7 @@
 import type { Arena } from '../arena.js';
 import { FileFormatError, ModelMismatchError } from '../errors.js';
 import { parseFitSettings, parsePartialEpoch, type TrainingState } from '../train/fit.js';
+import { parseWatch, stringifyWatch } from '../train/monitors.js';
 import type { ResolvedConfig, VAEConfig } from './config.js';
 import type { ParameterLayout } from './layout.js';
 import type { ModelRegions } from './plan.js';
@@ -41,6 +42,7 @@ export function encodeModel(m: ModelMemory, optimizer: boolean): Uint8Array {
     ...(optimizer ? { 'wasm_vae.optimizer_step': String(m.state.optimizerStep) } : {}),
     ...(optimizer && m.state.partial ? { 'wasm_vae.partial_epoch': JSON.stringify(m.state.partial) } : {}),
     ...(optimizer && m.state.settings ? { 'wasm_vae.fit': JSON.stringify(m.state.settings) } : {}),
+    ...(optimizer && m.state.watch ? { 'wasm_vae.watch': stringifyWatch(m.state.watch) } : {}),
     'wasm_vae.optimizer': optimizer ? '1' : '0',
   });
 }
@@ -110,5 +112,6 @@ export function restoreModel(m: ModelMemory, decoded: SafetensorsFile): void {
   m.state.step = int('wasm_vae.step');
   m.state.partial = withOptimizer ? parsePartialEpoch(metadata['wasm_vae.partial_epoch']) : undefined;
   m.state.settings = withOptimizer ? parseFitSettings(metadata['wasm_vae.fit']) : undefined;
+  m.state.watch = withOptimizer ? parseWatch(metadata['wasm_vae.watch']) : undefined;
   m.state.optimizerStep = withOptimizer ? int(metadata['wasm_vae.optimizer_step'] === undefined ? 'wasm_vae.step' : 'wasm_vae.optimizer_step') : 0;
 }

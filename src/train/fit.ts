@@ -6,6 +6,8 @@ import type { EpochSpec, Executor, StepRun } from '../executor.js';
 import { type BatchLog, type EpochLog, type FitOptions, type History, resolveFit } from './options.js';
 import { permutation } from './shuffle.js';
 import { RateMeter } from './rate.js';
+import { newWatch, type WatchState, watchValidation } from './monitors.js';
+import { stepValues } from './schedule.js';
 
 export interface TrainingState {
   /** Optimiser steps taken so far over the model's life. */
@@ -18,6 +20,8 @@ export interface TrainingState {
   partial?: PartialEpoch;
   /** The settings of the last fit (stored in checkpoints, so that a resumed run can be checked against them). */
   settings?: FitSettings;
+  /** Plateau and early-stopping counters, and the learning-rate factor of the plateau reductions. */
+  watch?: WatchState;
 }
 
 /** What a resumed run should not change silently. */
@@ -47,7 +51,8 @@ export interface PartialEpoch {
   shuffle: boolean;
   /** Steps of the epoch completed. */
   batches: number;
-  /** Loss sums and rows over those steps, and their wall time. */
+  /** Loss sums and rows over those steps, and their wall time (loss: Σ reconstruction + β_step·KL). */
+  loss?: number;
   reconstruction: number;
   kl: number;
   seen: number;
@@ -63,7 +68,8 @@ export function parsePartialEpoch(text: string | undefined): PartialEpoch | unde
   const int = (k: string) => typeof p[k] === 'number' && Number.isSafeInteger(p[k]) && (p[k] as number) >= 0;
   const num = (k: string) => typeof p[k] === 'number' && Number.isFinite(p[k]);
   const ok = int('rows') && int('batchSize') && int('batches') && int('seen') && num('reconstruction') && num('kl') && num('seconds')
-    && typeof p.shuffle === 'boolean' && (p.batchSize as number) > 0 && (p.seen as number) <= (p.rows as number);
+    && typeof p.shuffle === 'boolean' && (p.batchSize as number) > 0 && (p.seen as number) <= (p.rows as number)
+    && (p.loss === undefined || num('loss'));
   return ok ? p as unknown as PartialEpoch : undefined;
 }
 
@@ -76,6 +82,9 @@ export interface FitInputs {
   train: DataRef;
   validation?: DataRef;
   warnings: string[];
+  /** Copies the parameters out (the best epoch's, for early stopping) and puts such a copy back. */
+  saveParameters: () => Float32Array;
+  restoreParameters: (saved: Float32Array) => void;
   /** An error to stop with, checked after every callback (the model was disposed from inside one). */
   stopRequested?: () => Error | undefined;
   /** Runs a user callback; model calls made inside it first await `drain` (the step in flight). */
@@ -96,6 +105,9 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
   const settings = { optimizer: fit.optimizer, clipNorm: fit.clipNorm };
   const batches = Math.ceil(train.rows / batchSize);
   state.settings = { optimizer: fit.optimizer.kind, learningRate: fit.optimizer.learningRate, batchSize: fit.batchSize };
+  const watch = state.watch ??= newWatch();
+  const horizon = fit.scheduleEpochs ?? state.epoch + fit.epochs;
+  let best: Float32Array | undefined;
   for (let e = 0; e < fit.epochs; e++) {
     if (options.signal?.aborted) { history.aborted = true; break; }
     const epoch = state.epoch; // 0-based stream for this epoch's noise
@@ -109,9 +121,12 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
     arena.i32(orderPtr, train.rows).set(permutation(train.rows, inputs.seed, epoch, fit.shuffle));
     const start = performance.now();
     let recon = resume?.reconstruction ?? 0, kl = resume?.kl ?? 0, seen = resume?.seen ?? 0, done = first, lastYield = start;
+    let lossSum = resume ? resume.loss ?? recon + inputs.beta * kl : 0;
     const meter = new RateMeter(train.rows, start, seen);
+    const schedule = { beta: inputs.beta, betaSchedule: fit.betaSchedule, learningRate: fit.optimizer.learningRate * watch.lrFactor,
+      learningRateSchedule: fit.learningRateSchedule, horizon };
     const spec: EpochSpec = {
-      data: train, order: orderPtr, rows: train.rows, batchSize, stream: epoch, stepBase: state.optimizerStep - first, settings,
+      data: train, order: orderPtr, rows: train.rows, batchSize, stream: epoch, stepBase: state.optimizerStep - first, settings, schedule,
     };
     // Keep steps released beyond the one being read (worker threads start the next as soon as
     // they are done with the current one: no idle gap, no message between steps).
@@ -130,17 +145,19 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
           if (err instanceof WorkerError && err.stepCompleted) { state.step++; state.optimizerStep++; }
           throw err;
         }
-        if (sums.nonFinite) throw divergence(sums, epoch + 1, b + 1, state.step, fit.optimizer.learningRate);
+        const values = stepValues(spec, fit.optimizer, b);
+        if (sums.nonFinite) throw divergence(sums, epoch + 1, b + 1, state.step, values.opt.learningRate);
         state.step++; state.optimizerStep++;
         const n = stepRows(b, batchSize, train.rows).size;
         recon += sums.reconstruction; kl += sums.kl; seen += n; done = b + 1;
+        lossSum += sums.reconstruction + values.beta * sums.kl;
         const now = performance.now();
         if (options.onBatchEnd) {
           // Rows complete now (the pool may be steps ahead of the results read so far).
           const rowsDone = Math.min(train.rows, Math.max(b + 1, run.completed()) * batchSize);
           const log: BatchLog = {
             epoch: epoch + 1, batch: b + 1, batches,
-            loss: (sums.reconstruction + inputs.beta * sums.kl) / n,
+            loss: (sums.reconstruction + values.beta * sums.kl) / n,
             reconstruction: sums.reconstruction / n, kl: sums.kl / n,
             ...meter.read(now, rowsDone),
           };
@@ -160,14 +177,16 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
     }
     const seconds = (performance.now() - start) / 1000 + (resume?.seconds ?? 0);
     if (seen < train.rows) { // stopped mid-epoch: not a completed epoch; the next fit continues it
-      state.partial = { rows: train.rows, batchSize, shuffle: fit.shuffle, batches: done, reconstruction: recon, kl, seen, seconds };
+      state.partial = { rows: train.rows, batchSize, shuffle: fit.shuffle, batches: done, loss: lossSum, reconstruction: recon, kl, seen, seconds };
       history.aborted = true;
       break;
     }
     state.epoch++;
+    const last = stepValues(spec, fit.optimizer, batches - 1);
     const log: EpochLog = {
       epoch: state.epoch,
-      loss: (recon + inputs.beta * kl) / seen, reconstruction: recon / seen, kl: kl / seen,
+      loss: lossSum / seen, reconstruction: recon / seen, kl: kl / seen,
+      beta: last.beta, learningRate: last.opt.learningRate,
       seconds, samplesPerSecond: seen / seconds,
     };
     if (inputs.validation) {
@@ -178,9 +197,21 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
       log.valKl = v.kl / rows;
     }
     history.epochs.push(log);
+    const verdict = log.valLoss === undefined ? { best: false, stop: false }
+      : watchValidation(watch, log.valLoss, log.epoch, fit.optimizer.learningRate, fit.learningRateSchedule, fit.earlyStopping);
+    if (verdict.best) best = inputs.saveParameters();
     if (options.onEpochEnd) await inputs.inCallback(async () => undefined, () => options.onEpochEnd!(log));
     const stop = inputs.stopRequested?.();
     if (stop) throw stop;
+    if (verdict.stop) {
+      history.stoppedEarly = { bestEpoch: watch.bestEpoch, bestValLoss: watch.earlyBest };
+      break;
+    }
+  }
+  // Early stopping keeps the best epoch's parameters, whether it stopped or ran out of epochs.
+  if (fit.earlyStopping && best) {
+    inputs.restoreParameters(best);
+    history.bestEpoch = watch.bestEpoch;
   }
   return history;
 }

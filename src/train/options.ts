@@ -3,6 +3,7 @@ import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import type { DataInput } from '../input.js';
 import type { RateReadout } from './rate.js';
+import { type BetaSchedule, checkBetaSchedule, checkEarlyStopping, checkLearningRateSchedule, type EarlyStopping, type LearningRateSchedule } from './schedule.js';
 
 /** What onBatchEnd receives after each optimiser step. */
 export interface BatchLog extends RateReadout {
@@ -33,6 +34,9 @@ export interface EpochLog {
   valLoss?: number;
   valReconstruction?: number;
   valKl?: number;
+  /** β and the learning rate at the epoch's last step (they follow betaSchedule and learningRateSchedule). */
+  beta: number;
+  learningRate: number;
   /** Wall time of the epoch's training steps (validation not included). */
   seconds: number;
   /** Rows trained per second over the epoch. */
@@ -43,6 +47,10 @@ export interface History {
   epochs: EpochLog[];
   /** True when the signal stopped training before all epochs ran. */
   aborted: boolean;
+  /** Set when early stopping ended the fit: the best epoch, whose parameters the model now holds. */
+  stoppedEarly?: { bestEpoch: number; bestValLoss: number };
+  /** With earlyStopping: the epoch (1-based, over the model's life) whose parameters the model holds after fit. */
+  bestEpoch?: number;
   warnings: string[];
 }
 
@@ -85,11 +93,20 @@ export interface FitOptions {
   onEpochEnd?: (log: EpochLog) => void | Promise<void>;
   /** Aborting stops after the current batch; fit resolves with the history so far (aborted: true). */
   signal?: AbortSignal;
+  /** β rising to VAEConfig.beta per step: { warmup: epochs } or cyclical { cycles, ratio } (default: constant). */
+  betaSchedule?: BetaSchedule;
+  /** The learning rate over training: step, exponential or cosine decay, or reduction on a validation plateau (default: constant). */
+  learningRateSchedule?: LearningRateSchedule;
+  /** Stop when the validation loss stops improving, restoring the best epoch's parameters (needs validation; default off). */
+  earlyStopping?: EarlyStopping;
+  /** Epochs the schedules span (cosine, cycles), counted from the model's first epoch (default: epochs done so far + epochs). */
+  scheduleEpochs?: number;
 }
 
 /** The keys FitOptions accepts (unknown keys are refused with a ConfigError). */
 export const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = ['workers', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'beta1', 'beta2',
-  'epsilon', 'weightDecay', 'momentum', 'nesterov', 'clipNorm', 'shuffle', 'validation', 'onBatchEnd', 'onEpochEnd', 'signal'];
+  'epsilon', 'weightDecay', 'momentum', 'nesterov', 'clipNorm', 'shuffle', 'validation', 'onBatchEnd', 'onEpochEnd', 'signal',
+  'betaSchedule', 'learningRateSchedule', 'earlyStopping', 'scheduleEpochs'];
 
 export interface ResolvedFit {
   epochs: number;
@@ -97,6 +114,10 @@ export interface ResolvedFit {
   shuffle: boolean;
   clipNorm: number;
   optimizer: OptimizerSettings;
+  betaSchedule?: BetaSchedule;
+  learningRateSchedule?: LearningRateSchedule;
+  earlyStopping?: EarlyStopping;
+  scheduleEpochs?: number;
 }
 
 function check(ok: boolean, name: string, want: string, value: unknown): void {
@@ -131,5 +152,13 @@ export function resolveFit(o: FitOptions): ResolvedFit {
   check(isNum(optimizer.momentum, 0, 0.999999999), 'momentum', 'in [0, 1)', optimizer.momentum);
   const clipNorm = o.clipNorm ?? 0;
   check(isNum(clipNorm, 0, Infinity), 'clipNorm', 'a number > 0', clipNorm);
-  return { epochs, batchSize, shuffle: o.shuffle ?? true, clipNorm, optimizer };
+  const betaSchedule = checkBetaSchedule(o.betaSchedule);
+  const learningRateSchedule = checkLearningRateSchedule(o.learningRateSchedule);
+  const earlyStopping = checkEarlyStopping(o.earlyStopping);
+  if ((earlyStopping || learningRateSchedule?.kind === 'plateau') && o.validation === undefined) {
+    throw new ConfigError(`${earlyStopping ? 'earlyStopping' : "learningRateSchedule 'plateau'"} watches the validation loss: pass validation data`);
+  }
+  const scheduleEpochs = o.scheduleEpochs;
+  check(scheduleEpochs === undefined || isNum(scheduleEpochs, Number.MIN_VALUE, 1e9), 'scheduleEpochs', 'a number of epochs > 0', scheduleEpochs);
+  return { epochs, batchSize, shuffle: o.shuffle ?? true, clipNorm, optimizer, betaSchedule, learningRateSchedule, earlyStopping, scheduleEpochs };
 }
