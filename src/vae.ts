@@ -7,9 +7,10 @@ import { WorkerPool } from '../workers/pool.js';
 import { CONTROL } from '../workers/protocol.js';
 import { type DataRef, Engine, EVAL_STREAM, type Plan } from './engine.js';
 import { checkKeys } from './check-keys.js';
-import { ConfigError, DataError, DisposedError, FileFormatError, ModelMismatchError, ShapeError, WasmVaeError, WorkerError } from './errors.js';
-import { checkTensors, decodeModel, encodeModel, type ModelMemory, type ReadOptions, restoreModel } from './model/file.js';
+import { ConfigError, DisposedError, FileFormatError, ModelMismatchError, ShapeError, WasmVaeError, WorkerError } from './errors.js';
+import { checkParameterRecord, checkTensors, decodeModel, encodeModel, type ModelMemory, type ReadOptions, restoreModel } from './model/file.js';
 import { checkModelFits } from './model/memory.js';
+import { formatSummary, type ModelSummary, summarize } from './model/summary.js';
 import { decodeSafetensors } from './model/safetensors.js';
 import { type Executor, InThreadExecutor } from './executor.js';
 import { copyIn, type DataInput, GAUSSIAN_HINT, GAUSSIAN_SCALE_LIMIT, rowCount } from './input.js';
@@ -152,6 +153,16 @@ export class VAE {
     return this.state.settings ? { ...this.state.settings } : undefined;
   }
 
+  /**
+   * The layers in order (kind, widths, activation, parameters), every tensor with its shape, the
+   * total parameter count, the config and the training progress; `text` is the table that
+   * `wasm-vae info` prints.
+   */
+  summary(): ModelSummary & { text: string } {
+    const s = summarize(this.config, this.layout, this.progress);
+    return { ...s, text: formatSummary(s) };
+  }
+
   /** Epochs and optimiser steps completed over this model's life. */
   get progress(): { epoch: number; step: number } {
     return { epoch: this.state.epoch, step: this.state.step };
@@ -162,12 +173,8 @@ export class VAE {
     if (rows >= 1024) await this.useWorkers(resolveWorkers(this.defaultWorkers));
   }
 
-  private bernoulliRange(): [number, number] {
-    return this.config.likelihood === 'bernoulli' ? [0, 1] : [-Infinity, Infinity];
-  }
-
   private load(data: DataInput, what: string, checkRange = true): DataRef {
-    const [lo, hi] = checkRange ? this.bernoulliRange() : [-Infinity, Infinity];
+    const [lo, hi] = checkRange && this.config.likelihood === 'bernoulli' ? [0, 1] : [-Infinity, Infinity];
     return copyIn(this.k, this.arena, data, this.config.inputDim, what, lo, hi);
   }
 
@@ -283,15 +290,7 @@ export class VAE {
    */
   setParameters(tensors: Record<string, Float32Array>): void {
     if (this.calls.disposed) throw new DisposedError('this VAE was disposed');
-    for (const t of this.layout.tensors) {
-      const v = tensors[t.name];
-      if (!v) throw new ModelMismatchError(`missing tensor ${t.name} [${t.shape.join(', ')}]`);
-      if (v.length !== t.size) throw new ModelMismatchError(`tensor ${t.name}: expected ${t.size} values [${t.shape.join(', ')}], got ${v.length}`);
-      const bad = v.findIndex((x) => !Number.isFinite(x));
-      if (bad >= 0) throw new DataError(`tensor ${t.name}: value ${v[bad]} at index ${bad} is not finite`);
-    }
-    const unknown = Object.keys(tensors).find((name) => !this.layout.tensors.some((t) => t.name === name));
-    if (unknown !== undefined) throw new ModelMismatchError(`unknown tensor ${unknown}; this model's tensors are ${this.layout.tensors.map((t) => t.name).join(', ')}`);
+    checkParameterRecord(this.layout, tensors);
     for (const t of this.layout.tensors) this.arena.f32(this.regions.params + 4 * t.offset, t.size).set(tensors[t.name]);
   }
 

@@ -105,3 +105,16 @@ describe('sizes that do not fit', () => {
     await vae.dispose();
   });
 });
+
+describe('summary', () => {
+  it('lists the layers in order with widths and parameters, the tensors and the totals', async () => {
+    const vae = await VAE.create({ inputDim: 12, hidden: [10], latentDim: 3, likelihood: 'gaussian' });
+    const s = vae.summary();
+    expect(s.layers.map((l) => `${l.name}:${l.input}->${l.output}:${l.parameters}`)).toEqual([
+      'encoder.0:12->10:130', 'encoder.2:10->6:66', 'z = μ + σ·ε:6->3:0', 'decoder.0:3->10:40', 'decoder.2:10->12:132', 'output_log_var:12->12:12']);
+    expect(s.parameters).toBe(130 + 66 + 40 + 132 + 12);
+    expect(s.parameters).toBe(s.tensors.reduce((n, t) => n + t.parameters, 0));
+    expect(s.text).toMatch(/380 parameters .* in 9 tensors; trained 0 epoch\(s\), 0 optimiser steps/);
+    await vae.dispose();
+  });
+});

@@ -126,10 +126,14 @@ describe('wasm-vae command', () => {
   it('info prints the architecture, the parameter count and the training progress', async () => {
     const r = await run(['info', join(out, 'a', 'model.safetensors')]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/VAE 784 → 64 → \(μ, log σ²\) 2 → z 2 → 64 → 784/);
+    expect(r.stdout).toMatch(/encoder\.0 +dense +784 → 64 +relu +50,240/);
+    expect(r.stdout).toMatch(/encoder\.2 +dense +64 → 4 +none: \[μ \| log σ²\]/);
+    expect(r.stdout).toMatch(/z = μ \+ σ·ε +sample +4 → 2/);
+    expect(r.stdout).toMatch(/decoder\.2 +dense +64 → 784 +none: logits/);
     expect(r.stdout).toMatch(/encoder\.0\.weight\s+\[64, 784\]\s+50,176/);
-    expect(r.stdout).toMatch(/total\s+101,652 /);
-    expect(r.stdout).toMatch(/trained 2 epoch\(s\), 60 optimiser steps; no optimiser state/);
+    expect(r.stdout).toMatch(/total\s+101,652\n/);
+    expect(r.stdout).toMatch(/101,652 parameters \(0\.41 MB of float32\) in 8 tensors; trained 2 epoch\(s\), 60 optimiser steps/);
+    expect(r.stdout).toMatch(/no optimiser state/);
     const j = JSON.parse((await run(['info', join(out, 'a', 'checkpoint.safetensors'), '--json'])).stdout);
     expect(j).toMatchObject({ progress: { epoch: 2, step: 60 }, optimizerState: true });
     expect((await run(['info'])).code).toBe(2);

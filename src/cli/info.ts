@@ -24,31 +24,26 @@ export async function info(argv: string[]): Promise<void> {
   const bytes = await readFileBytes(file);
   const vae = await VAE.fromBytes(bytes, { file });
   try {
-    const c = vae.config;
-    const tensors = vae.layout.tensors.map((t) => ({ name: t.name, shape: t.shape, parameters: t.size }));
-    const total = tensors.reduce((s, t) => s + t.parameters, 0);
+    const summary = vae.summary();
     const optimizer = decodeSafetensors(bytes, file).metadata['wasm_vae.optimizer'] === '1';
-    const summary = { file, bytes: bytes.length, config: c, tensors, parameters: total, progress: vae.progress, optimizerState: optimizer };
-    if (v.json) { console.log(JSON.stringify(summary)); return; }
-    const arrow = (dims: number[]) => dims.map(String).join(' → ');
-    const lines = [
-      `${file}: ${(bytes.length / 1e6).toFixed(2)} MB, safetensors written by wasm-vae`,
-      `VAE ${arrow([c.inputDim, ...c.hidden])} → (μ, log σ²) ${c.latentDim} → z ${c.latentDim} → ${arrow([...c.decoderHidden, c.inputDim])}`,
-      `  activation ${c.activation}, ${c.likelihood} likelihood, β = ${c.beta}, seed ${c.seed}`,
-      '',
-    ];
-    const nameWidth = Math.max(6, ...tensors.map((t) => t.name.length)), shapeWidth = Math.max(5, ...tensors.map((t) => `[${t.shape.join(', ')}]`.length));
-    lines.push(`${'tensor'.padEnd(nameWidth)}  ${'shape'.padEnd(shapeWidth)}  ${'parameters'.padStart(12)}`);
-    lines.push('-'.repeat(nameWidth + shapeWidth + 16));
-    for (const t of tensors) {
-      lines.push(`${t.name.padEnd(nameWidth)}  ${`[${t.shape.join(', ')}]`.padEnd(shapeWidth)}  ${t.parameters.toLocaleString('en-US').padStart(12)}`);
+    if (v.json) {
+      const { text: _text, ...rest } = summary;
+      console.log(JSON.stringify({ file, bytes: bytes.length, ...rest, optimizerState: optimizer }));
+      return;
     }
-    lines.push('-'.repeat(nameWidth + shapeWidth + 16));
-    lines.push(`${'total'.padEnd(nameWidth + shapeWidth + 2)}  ${total.toLocaleString('en-US').padStart(12)}  (${((4 * total) / 1e6).toFixed(2)} MB of float32)`);
-    lines.push('');
-    lines.push(`trained ${vae.progress.epoch} epoch(s), ${vae.progress.step.toLocaleString('en-US')} optimiser steps; `
-      + (optimizer ? 'holds the optimiser state (train --resume continues exactly)' : 'no optimiser state (a model file; checkpoints have it)'));
-    console.log(lines.join('\n'));
+    const n = (x: number) => x.toLocaleString('en-US');
+    const nameWidth = Math.max(6, ...summary.tensors.map((t) => t.name.length));
+    const shapeWidth = Math.max(5, ...summary.tensors.map((t) => `[${t.shape.join(', ')}]`.length));
+    console.log([
+      `${file}: ${(bytes.length / 1e6).toFixed(2)} MB, safetensors written by wasm-vae`,
+      summary.text,
+      '',
+      `${'tensor'.padEnd(nameWidth)}  ${'shape'.padEnd(shapeWidth)}  ${'parameters'.padStart(12)}`,
+      ...summary.tensors.map((t) => `${t.name.padEnd(nameWidth)}  ${`[${t.shape.join(', ')}]`.padEnd(shapeWidth)}  ${n(t.parameters).padStart(12)}`),
+      `${'total'.padEnd(nameWidth + shapeWidth + 2)}  ${n(summary.parameters).padStart(12)}`,
+      '',
+      optimizer ? 'holds the optimiser state (train --resume continues exactly)' : 'no optimiser state (a model file; checkpoints have it)',
+    ].join('\n'));
   } finally {
     await vae.dispose();
   }

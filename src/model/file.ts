@@ -3,7 +3,7 @@
 // file as hostile: every tensor is checked against the config (and the config against the memory
 // it would need) before any model is built, and non-finite values are refused.
 import type { Arena } from '../arena.js';
-import { FileFormatError, ModelMismatchError } from '../errors.js';
+import { DataError, FileFormatError, ModelMismatchError } from '../errors.js';
 import { parseFitSettings, parsePartialEpoch, type TrainingState } from '../train/fit.js';
 import { parseWatch, stringifyWatch } from '../train/monitors.js';
 import type { ResolvedConfig, VAEConfig } from './config.js';
@@ -114,4 +114,17 @@ export function restoreModel(m: ModelMemory, decoded: SafetensorsFile): void {
   m.state.settings = withOptimizer ? parseFitSettings(metadata['wasm_vae.fit']) : undefined;
   m.state.watch = withOptimizer ? parseWatch(metadata['wasm_vae.watch']) : undefined;
   m.state.optimizerStep = withOptimizer ? int(metadata['wasm_vae.optimizer_step'] === undefined ? 'wasm_vae.step' : 'wasm_vae.optimizer_step') : 0;
+}
+
+/** setParameters' checks: every tensor of the layout present with its size and finite values, and no other name. */
+export function checkParameterRecord(layout: ParameterLayout, tensors: Record<string, Float32Array>): void {
+  for (const t of layout.tensors) {
+    const v = tensors[t.name];
+    if (!v) throw new ModelMismatchError(`missing tensor ${t.name} [${t.shape.join(', ')}]`);
+    if (v.length !== t.size) throw new ModelMismatchError(`tensor ${t.name}: expected ${t.size} values [${t.shape.join(', ')}], got ${v.length}`);
+    const bad = v.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new DataError(`tensor ${t.name}: value ${v[bad]} at index ${bad} is not finite`);
+  }
+  const unknown = Object.keys(tensors).find((name) => !layout.tensors.some((t) => t.name === name));
+  if (unknown !== undefined) throw new ModelMismatchError(`unknown tensor ${unknown}; this model's tensors are ${layout.tensors.map((t) => t.name).join(', ')}`);
 }

@@ -1,0 +1,47 @@
+// The model summary Keras users know: the layers in order with their output widths and
+// parameters, the tensors with their shapes, the totals and where training stands.
+import type { ResolvedConfig } from './config.js';
+import type { ParameterLayout } from './layout.js';
+
+export interface ModelSummary {
+  config: ResolvedConfig;
+  /** The layers in the order data flows through them. */
+  layers: { name: string; kind: string; input: number; output: number; activation: string; parameters: number }[];
+  /** Every parameter tensor under its PyTorch name. */
+  tensors: { name: string; shape: number[]; parameters: number }[];
+  parameters: number;
+  progress: { epoch: number; step: number };
+}
+
+export function summarize(config: ResolvedConfig, layout: ParameterLayout, progress: { epoch: number; step: number }): ModelSummary {
+  const tensors = layout.tensors.map((t) => ({ name: t.name, shape: t.shape, parameters: t.size }));
+  const layers: ModelSummary['layers'] = layout.layers.map((l, i) => {
+    const encoder = i < layout.encoderLayers, index = encoder ? i : i - layout.encoderLayers;
+    const head = i === layout.encoderLayers - 1, out = i === layout.layers.length - 1;
+    return {
+      name: `${encoder ? 'encoder' : 'decoder'}.${2 * index}`, kind: 'dense', input: l.inDim, output: l.outDim,
+      activation: head ? 'none: [μ | log σ²]' : out ? `none: ${config.likelihood === 'bernoulli' ? 'logits' : 'means'}` : config.activation,
+      parameters: l.inDim * l.outDim + l.outDim,
+    };
+  });
+  layers.splice(layout.encoderLayers, 0, { name: 'z = μ + σ·ε', kind: 'sample', input: 2 * config.latentDim, output: config.latentDim, activation: '', parameters: 0 });
+  if (layout.outputLogVar >= 0) layers.push({ name: 'output_log_var', kind: 'gaussian', input: config.inputDim, output: config.inputDim, activation: '', parameters: config.inputDim });
+  return { config, layers, tensors, parameters: tensors.reduce((s, t) => s + t.parameters, 0), progress };
+}
+
+/** The summary as a table of text. */
+export function formatSummary(s: ModelSummary): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const rows = s.layers.map((l) => [l.name, l.kind, `${l.input} → ${l.output}`, l.activation, n(l.parameters)]);
+  const head = ['layer', 'kind', 'shape', 'activation', 'parameters'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
+  const c = s.config;
+  return [
+    `VAE: ${c.likelihood} likelihood, β = ${c.beta}, seed ${c.seed}`,
+    line(head), rule, ...rows.map(line), rule,
+    `${n(s.parameters)} parameters (${((4 * s.parameters) / 1e6).toFixed(2)} MB of float32) in ${s.tensors.length} tensors; `
+      + `trained ${s.progress.epoch} epoch(s), ${n(s.progress.step)} optimiser steps`,
+  ].join('\n');
+}
