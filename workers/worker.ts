@@ -123,6 +123,7 @@ const api: WorkerApi = {
         losses[0] = recon; losses[1] = kl; losses[2] = verdict;
         if (verdict) { // no parameter changed: the run ends here, and the main thread reports it
           mark(SLICE_DONE);
+          barrier(); // every worker has written its loss sums for this step before the main thread reads them
           if (index === 0) {
             Atomics.store(int32(CONTROL.completed), 0, b + 1);
             Atomics.notify(int32(CONTROL.completed), 0);

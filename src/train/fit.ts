@@ -123,7 +123,9 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
     let recon = resume?.reconstruction ?? 0, kl = resume?.kl ?? 0, seen = resume?.seen ?? 0, done = first, lastYield = start;
     let lossSum = resume ? resume.loss ?? recon + inputs.beta * kl : 0;
     const meter = new RateMeter(train.rows, start, seen);
-    const schedule = { beta: inputs.beta, betaSchedule: fit.betaSchedule, learningRate: fit.optimizer.learningRate * watch.lrFactor,
+    // Plateau reductions so far apply only while the plateau schedule is on (a later fit without it starts from its own rate).
+    const reduced = fit.learningRateSchedule?.kind === 'plateau' ? watch.lrFactor : 1;
+    const schedule = { beta: inputs.beta, betaSchedule: fit.betaSchedule, learningRate: fit.optimizer.learningRate * reduced,
       learningRateSchedule: fit.learningRateSchedule, horizon };
     const spec: EpochSpec = {
       data: train, order: orderPtr, rows: train.rows, batchSize, stream: epoch, stepBase: state.optimizerStep - first, settings, schedule,
