@@ -165,8 +165,10 @@ const vae = await VAE.create({ inputDim: 16, hidden: [12], latentDim: 2 });
 const h = await vae.fit(x, { epochs: 3, batchSize: 32, workers: 2 });
 window.result = { runtime: vae.runtime, first: h.epochs[0].loss, last: h.epochs[2].loss };
 `);
+    const t0 = performance.now();
     const { build } = await import('vite');
     await build({ root: app, logLevel: 'error', base: './', build: { outDir: join(app, 'dist'), target: 'es2022' } });
+    const built = performance.now();
     const { createServer } = await import('node:http');
     const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
     const http = createServer((req, res) => {
@@ -188,6 +190,7 @@ window.result = { runtime: vae.runtime, first: h.epochs[0].loss, last: h.epochs[
       await page.goto(`http://127.0.0.1:${(http.address() as { port: number }).port}/`);
       await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, { timeout: 60_000 });
       const result = await page.evaluate(() => (window as unknown as { result: { runtime: { workers: number; threads: boolean }; first: number; last: number } }).result);
+      console.log(`vite e2e: build ${(built - t0).toFixed(0)} ms, page ${(performance.now() - built).toFixed(0)} ms`);
       expect(result.runtime).toMatchObject({ threads: true, workers: 2 });
       expect(result.last).toBeLessThan(result.first);
     } finally {
