@@ -197,5 +197,5 @@ window.result = { runtime: vae.runtime, first: h.epochs[0].loss, last: h.epochs[
       await page.close();
       await new Promise<void>((r) => http.close(() => r()));
     }
-  });
+  }, 300_000); // in two of four CI runs on fresh clones this test took about 100 s (cause not found yet: it prints its build and page times)
 });
