@@ -3,32 +3,26 @@
 // Runs unchanged on the main thread and in every worker: it holds only numbers (byte offsets)
 // and the instance's exports, never a tensor.
 import type { KernelExports } from './kernels.js';
-import type { DenseLayer } from './model/layout.js';
+import { opFor } from './ops/registry.js';
+import type { OpContext, OpSpec, StepKeys } from './ops/types.js';
 
-/** Per-worker scratch for at most `rows` rows of a step. Byte offsets. */
+/**
+ * Per-worker scratch for at most `rows` rows of a step, byte offsets: every buffer of the plan
+ * (the data, each op's output, ε) and its gradient (0 where there is none), and GEMM scratch.
+ */
 export interface Workspace {
   rows: number;
-  x: number;
-  /** Output of each dense layer, [rows × outDim]. */
-  acts: number[];
-  /** ∂loss/∂(pre-activation output) of each dense layer, [rows × outDim]. */
-  dY: number[];
-  eps: number;
-  z: number;
-  dz: number;
+  buffers: number[];
+  gradients: number[];
   pack: number;
 }
 
-/**
- * The parameters a worker owns in the weight-gradient and optimiser phase: for each dense layer
- * the output units [o0, o1) (weight rows and bias entries), and Gaussian log-variance columns.
- */
+/** The units of every op that a worker owns in the weight-gradient and optimiser phase. */
 export interface Ownership {
   units: [number, number][];
-  logVar: [number, number];
 }
 
-/** Everything a worker needs to run steps: plain numbers, sent once at pool start. */
+/** Everything a worker needs to run steps: plain numbers and op specs, sent once at pool start. */
 export interface Plan {
   inputDim: number;
   latentDim: number;
@@ -36,9 +30,16 @@ export interface Plan {
   beta: number;
   alpha: number;
   seed: number;
-  layers: DenseLayer[];
-  encoderLayers: number;
-  outputLogVar: number;
+  /** The model, in the order data flows: encoder ops, the latent op, decoder ops, the likelihood. */
+  ops: OpSpec[];
+  /** Index of the latent op in `ops`. */
+  latentOp: number;
+  /** Floats per row of each buffer; buffers the data (x), the head, z and the decoder's output are these ids. */
+  widths: number[];
+  x: number;
+  head: number;
+  z: number;
+  output: number;
   params: number;
   grads: number;
   adamM: number;
@@ -158,144 +159,91 @@ export class Engine {
    * The buffers from row `row` of the stacked workspaces on (every workspace's buffers are one
    * block per kind, workspace w + 1's rows after workspace w's), with this worker's GEMM scratch.
    */
-  private view(row: number): Workspace {
+  private view(row: number): OpContext {
     const { plan } = this, base = plan.workspaces[0];
-    const L = plan.latentDim;
     return {
-      rows: plan.workspaces.length * base.rows - row,
-      x: base.x + 4 * row * plan.inputDim,
-      acts: base.acts.map((a, i) => a + 4 * row * plan.layers[i].outDim),
-      dY: base.dY.map((d, i) => d + 4 * row * plan.layers[i].outDim),
-      eps: base.eps + 4 * row * L,
-      z: base.z + 4 * row * L,
-      dz: base.dz + 4 * row * L,
-      pack: this.ws.pack,
+      k: this.k, params: plan.params, grads: plan.grads, pack: this.ws.pack, alpha: plan.alpha,
+      buffer: base.buffers.map((b, i) => b + 4 * row * plan.widths[i]),
+      gradient: base.gradients.map((g, i) => (g === 0 ? 0 : g + 4 * row * plan.widths[i])),
     };
   }
 
-  private loadRows(ws: Workspace, data: DataRef, idx: number, start: number, rows: number): void {
-    if (data.u8) this.k.gather_u8(ws.x, data.ptr, idx, start, rows, data.cols, U8_SCALE);
-    else this.k.gather_f32(ws.x, data.ptr, idx, start, rows, data.cols);
+  /** This worker's own workspace (for inference, which runs a worker's rows a chunk at a time). */
+  private own(): OpContext {
+    return { k: this.k, params: this.plan.params, grads: this.plan.grads, pack: this.ws.pack, alpha: this.plan.alpha,
+      buffer: this.ws.buffers.slice(), gradient: this.ws.gradients.slice() };
   }
 
-  private param(floatOffset: number): number {
-    return this.plan.params + 4 * floatOffset;
+  private loadRows(c: OpContext, data: DataRef, idx: number, start: number, rows: number): void {
+    const x = c.buffer[this.plan.x];
+    if (data.u8) this.k.gather_u8(x, data.ptr, idx, start, rows, data.cols, U8_SCALE);
+    else this.k.gather_f32(x, data.ptr, idx, start, rows, data.cols);
   }
 
-  private grad(floatOffset: number): number {
-    return this.plan.grads + 4 * floatOffset;
-  }
-
-  /** Input of dense layer i in workspace ws. */
-  private layerInput(ws: Workspace, i: number): number {
-    return i === 0 ? ws.x : i === this.plan.encoderLayers ? ws.z : ws.acts[i - 1];
-  }
-
-  /** Runs dense layers [from, to) on `rows` rows starting from `input`; returns the last output. */
-  private forwardLayers(ws: Workspace, from: number, to: number, input: number, rows: number): number {
-    const { k, plan } = this;
+  /** Runs ops [from, to) forward on `rows` rows; returns the loss terms they contribute. */
+  private forward(c: OpContext, from: number, to: number, rows: number, keys: StepKeys, train: boolean): LossSums {
+    const sums = { reconstruction: 0, kl: 0 };
     for (let i = from; i < to; i++) {
-      const L = plan.layers[i];
-      k.gemm_nt_bias_act(rows, L.outDim, L.inDim, input, L.inDim, this.param(L.weight), L.inDim, ws.acts[i], L.outDim,
-        this.param(L.bias), L.act, plan.alpha, ws.pack);
-      input = ws.acts[i];
+      const spec = this.plan.ops[i];
+      const loss = opFor(spec).forward(c, spec, rows, keys, train);
+      if (loss) { sums.reconstruction += loss.reconstruction ?? 0; sums.kl += loss.kl ?? 0; }
     }
-    return input;
-  }
-
-  /** Encoder, noise (sample index from idx or start+r), z, decoder and loss; ∂/∂output into dY when grad. */
-  private forwardLoss(ws: Workspace, rows: number, idx: number, start: number, stream: number, seed: number, grad: boolean): LossSums {
-    const { k, plan } = this;
-    const head = this.forwardLayers(ws, 0, plan.encoderLayers, ws.x, rows);
-    k.normal_rows(ws.eps, rows, plan.latentDim, idx, start, seed, stream);
-    const kl = k.latent_forward(head, rows, plan.latentDim, ws.eps, ws.z);
-    const out = this.forwardLayers(ws, plan.encoderLayers, plan.layers.length, ws.z, rows);
-    const dOut = grad ? ws.dY[plan.layers.length - 1] : 0;
-    const reconstruction = plan.bernoulli
-      ? k.bernoulli_nll(out, ws.x, rows * plan.inputDim, dOut)
-      : k.gaussian_nll(out, ws.x, this.param(plan.outputLogVar), rows, plan.inputDim, dOut);
-    return { reconstruction, kl };
-  }
-
-  /**
-   * Phase 1 of a step, for the shard of `rows` rows at stacked row `row` (see Shard) whose dataset
-   * indices are the i32 array at byte `idx`: forward, loss, and backward through every layer into
-   * the shard's dY buffers (no weight gradients yet). Noise for a row is keyed by (seed, stream =
-   * epoch, dataset index), whatever worker draws it.
-   */
-  forwardBackward(data: DataRef, idx: number, { row, rows }: Shard, stream: number, beta = this.plan.beta): LossSums {
-    if (rows === 0) return { reconstruction: 0, kl: 0 };
-    const { k, plan } = this;
-    const ws = this.view(row);
-    this.loadRows(ws, data, idx, 0, rows);
-    const sums = this.forwardLoss(ws, rows, idx, 0, stream, plan.seed, true);
-    for (let i = plan.layers.length - 1; i > 0; i--) {
-      const L = plan.layers[i];
-      const target = i === plan.encoderLayers ? ws.dz : ws.dY[i - 1];
-      k.gemm_nn(rows, L.inDim, L.outDim, ws.dY[i], L.outDim, this.param(L.weight), L.inDim, target, L.inDim, 0, ws.pack);
-      if (i === plan.encoderLayers) {
-        // ∂/∂z → ∂/∂[μ | log σ²], adding β·∂KL.
-        k.latent_backward(ws.acts[i - 1], rows, plan.latentDim, ws.eps, ws.dz, ws.dY[i - 1], beta);
-      } else {
-        k.act_backward(target, ws.acts[i - 1], rows * L.inDim, plan.layers[i - 1].act, plan.alpha);
-      }
-    }
-    // Divergence check before any parameter changes: the weight gradients are dYᵀ·X over these
-    // buffers, so finite dY (and a finite loss, hence finite activations) keep them finite.
-    if (!Number.isFinite(sums.reconstruction) || !Number.isFinite(sums.kl)) return { ...sums, nonFinite: NON_FINITE_LOSS };
-    if (plan.layers.some((L, i) => k.all_finite(ws.dY[i], rows * L.outDim) === 0)) return { ...sums, nonFinite: NON_FINITE_GRADIENT };
     return sums;
   }
 
   /**
-   * Phase 2: gradients of the parameters `owner` owns over the `rows` rows of a pass (its shards,
+   * Phase 1 of a step, for the shard of `rows` rows at stacked row `row` (see Shard) whose dataset
+   * indices are the i32 array at byte `idx`: forward, loss, and backward through every op into
+   * the shard's gradient buffers (no parameter gradients yet). Noise for a row is keyed by (seed,
+   * stream = epoch, dataset index), whatever worker draws it.
+   */
+  forwardBackward(data: DataRef, idx: number, { row, rows }: Shard, stream: number, beta = this.plan.beta): LossSums {
+    if (rows === 0) return { reconstruction: 0, kl: 0 };
+    const { k, plan } = this;
+    const c = this.view(row);
+    this.loadRows(c, data, idx, 0, rows);
+    const sums = this.forward(c, 0, plan.ops.length, rows, { idx, start: 0, seed: plan.seed, stream }, true);
+    for (let i = plan.ops.length - 1; i >= 0; i--) opFor(plan.ops[i]).backwardInput(c, plan.ops[i], rows, beta);
+    // Divergence check before any parameter changes: the parameter gradients are products of
+    // these buffers with the (finite, since the loss is) activations.
+    if (!Number.isFinite(sums.reconstruction) || !Number.isFinite(sums.kl)) return { ...sums, nonFinite: NON_FINITE_LOSS };
+    if (c.gradient.some((g, i) => g !== 0 && k.all_finite(g, rows * plan.widths[i]) === 0)) return { ...sums, nonFinite: NON_FINITE_GRADIENT };
+    return sums;
+  }
+
+  /**
+   * Phase 2: gradients of the units `owner` owns over the `rows` rows of a pass (its shards,
    * filled by phase 1, one after the other from row 0 of the stacked workspaces), one GEMM over
-   * all of them: dW[o0:o1] = dY[:, o0:o1]ᵀ·X, db = column sums (zero when rows = 0).
-   * accumulate adds to the gradients of an earlier pass of the same step. With `update`, each
-   * layer's owned parameters are stepped by the optimiser as soon as their gradients are complete
-   * (while those are still in cache): only for the last pass of a step without clipping.
+   * all of them per op. accumulate adds to the gradients of an earlier pass of the same step.
+   * With `update`, each op's owned parameters are stepped by the optimiser as soon as their
+   * gradients are complete (while those are still in cache): only for the last pass of a step
+   * without clipping.
    */
   weightGradients(owner: number, rows: number, accumulate: boolean, update?: Update): void {
-    const { k, plan } = this;
-    const own = plan.ownership[owner];
-    const ws = plan.workspaces[0], beta = accumulate ? 1 : 0;
-    plan.layers.forEach((L, i) => {
-      const [o0, o1] = own.units[i];
-      if (o1 <= o0) return;
-      k.gemm_tn(o1 - o0, L.inDim, rows, ws.dY[i] + 4 * o0, L.outDim, this.layerInput(ws, i), L.inDim,
-        this.grad(L.weight + o0 * L.inDim), L.inDim, beta, this.ws.pack);
-      k.col_sums(this.grad(L.bias + o0), ws.dY[i] + 4 * o0, rows, o1 - o0, L.outDim, beta);
-      if (update) {
-        this.step(L.weight + o0 * L.inDim, (o1 - o0) * L.inDim, update);
-        this.step(L.bias + o0, o1 - o0, update);
-      }
+    const { plan } = this;
+    const own = plan.ownership[owner], c = this.view(0);
+    plan.ops.forEach((spec, i) => {
+      const [u0, u1] = own.units[i];
+      if (u1 <= u0) return;
+      const op = opFor(spec);
+      op.backwardParams(c, spec, u0, u1, rows, accumulate);
+      if (update) for (const [from, n] of op.parameterRanges(spec, u0, u1)) this.step(from, n, update);
     });
-    const [c0, c1] = own.logVar;
-    if (c1 > c0) {
-      k.gaussian_logvar_grad(ws.acts[plan.layers.length - 1], ws.x, this.param(plan.outputLogVar), rows,
-        plan.inputDim, c0, c1, this.grad(plan.outputLogVar), beta);
-      if (update) this.step(plan.outputLogVar + c0, c1 - c0, update);
-    }
   }
 
   /** Calls fn(floatOffset, count) for each contiguous parameter range `owner` owns. */
   private forOwned(owner: number, fn: (from: number, count: number) => void): void {
-    const { plan } = this;
-    const own = plan.ownership[owner];
-    plan.layers.forEach((L, i) => {
-      const [o0, o1] = own.units[i];
-      if (o1 <= o0) return;
-      fn(L.weight + o0 * L.inDim, (o1 - o0) * L.inDim);
-      fn(L.bias + o0, o1 - o0);
+    const own = this.plan.ownership[owner];
+    this.plan.ops.forEach((spec, i) => {
+      const [u0, u1] = own.units[i];
+      if (u1 > u0) for (const [from, n] of opFor(spec).parameterRanges(spec, u0, u1)) fn(from, n);
     });
-    const [c0, c1] = own.logVar;
-    if (c1 > c0) fn(plan.outputLogVar + c0, c1 - c0);
   }
 
   /** Σ g² over the parameters `owner` owns (for global-norm clipping). */
   ownedSumSquares(owner: number): number {
     let total = 0;
-    this.forOwned(owner, (from, n) => { total += this.k.sum_squares(this.grad(from), n); });
+    this.forOwned(owner, (from, n) => { total += this.k.sum_squares(this.plan.grads + 4 * from, n); });
     return total;
   }
 
@@ -319,10 +267,11 @@ export class Engine {
   /** Loss sums (one z sample per row, keyed by (seed, stream, start + r)) for rows [start, start+rows). */
   evaluateRows(data: DataRef, start: number, rows: number, seed: number, stream: number): LossSums {
     const sums = { reconstruction: 0, kl: 0 };
+    const c = this.own();
     for (let done = 0; done < rows; done += this.ws.rows) {
       const n = Math.min(this.ws.rows, rows - done);
-      this.loadRows(this.ws, data, 0, start + done, n);
-      const s = this.forwardLoss(this.ws, n, 0, start + done, stream, seed, false);
+      this.loadRows(c, data, 0, start + done, n);
+      const s = this.forward(c, 0, this.plan.ops.length, n, { idx: 0, start: start + done, seed, stream }, false);
       sums.reconstruction += s.reconstruction;
       sums.kl += s.kl;
     }
@@ -331,12 +280,12 @@ export class Engine {
 
   /** Writes [μ | log σ²] rows (2·latent floats each) for data rows [start, start+rows) to out. */
   encodeRows(data: DataRef, start: number, rows: number, out: number): void {
-    const width = 2 * this.plan.latentDim;
+    const { plan } = this, width = 2 * plan.latentDim, c = this.own();
     for (let done = 0; done < rows; done += this.ws.rows) {
       const n = Math.min(this.ws.rows, rows - done);
-      this.loadRows(this.ws, data, 0, start + done, n);
-      const head = this.forwardLayers(this.ws, 0, this.plan.encoderLayers, this.ws.x, n);
-      this.k.gather_f32(out + 4 * width * done, head, 0, 0, n, width);
+      this.loadRows(c, data, 0, start + done, n);
+      this.forward(c, 0, plan.latentOp, n, { idx: 0, start: 0, seed: plan.seed, stream: 0 }, false);
+      this.k.gather_f32(out + 4 * width * done, c.buffer[plan.head], 0, 0, n, width);
     }
   }
 
@@ -347,14 +296,15 @@ export class Engine {
    */
   decodeRows(z: number, rows: number, out: number, noiseSeed?: number, zRowOffset = 0): void {
     const { k, plan, ws } = this;
-    const L = plan.latentDim;
+    const L = plan.latentDim, c = this.own();
     if (noiseSeed !== undefined) k.normal_rows(z, rows, L, 0, zRowOffset, noiseSeed, SAMPLE_STREAM);
     for (let done = 0; done < rows; done += ws.rows) {
       const n = Math.min(ws.rows, rows - done);
-      const last = this.forwardLayers(ws, plan.encoderLayers, plan.layers.length, z + 4 * L * done, n);
+      c.buffer[plan.z] = z + 4 * L * done; // the decoder reads z where the caller put it
+      this.forward(c, plan.latentOp + 1, plan.ops.length - 1, n, { idx: 0, start: 0, seed: plan.seed, stream: 0 }, false);
       const dst = out + 4 * plan.inputDim * done;
-      if (plan.bernoulli) k.sigmoid(last, dst, n * plan.inputDim);
-      else k.gather_f32(dst, last, 0, 0, n, plan.inputDim);
+      if (plan.bernoulli) k.sigmoid(c.buffer[plan.output], dst, n * plan.inputDim);
+      else k.gather_f32(dst, c.buffer[plan.output], 0, 0, n, plan.inputDim);
     }
   }
 }

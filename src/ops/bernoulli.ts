@@ -1,0 +1,13 @@
+// The Bernoulli likelihood on logits: −log p(x|z) summed (stable form), and in training its
+// gradient σ(logits) − x written as ∂/∂logits in the same pass.
+import type { BernoulliSpec, Op } from './types.js';
+
+export const bernoulli: Op<BernoulliSpec> = {
+  forward(c, s, rows, _keys, train) {
+    return { reconstruction: c.k.bernoulli_nll(c.buffer[s.input], c.buffer[s.target], rows * s.dim, train ? c.gradient[s.input] : 0) };
+  },
+  backwardInput() {}, // the gradient was written by forward
+  units: () => 0,
+  backwardParams() {},
+  parameterRanges: () => [],
+};

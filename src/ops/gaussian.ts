@@ -1,0 +1,16 @@
+// The Gaussian likelihood with a learned per-dimension log-variance: −log N(x; μ, σ²) summed, and
+// in training ∂/∂μ in the same pass; its log-variance columns are the units workers own.
+import type { GaussianSpec, Op } from './types.js';
+
+export const gaussian: Op<GaussianSpec> = {
+  forward(c, s, rows, _keys, train) {
+    return { reconstruction: c.k.gaussian_nll(c.buffer[s.input], c.buffer[s.target], c.params + 4 * s.logVar, rows, s.dim, train ? c.gradient[s.input] : 0) };
+  },
+  backwardInput() {}, // the gradient was written by forward
+  units: (s) => s.dim,
+  backwardParams(c, s, u0, u1, rows, accumulate) {
+    c.k.gaussian_logvar_grad(c.buffer[s.input], c.buffer[s.target], c.params + 4 * s.logVar, rows, s.dim, u0, u1,
+      c.grads + 4 * s.logVar, accumulate ? 1 : 0);
+  },
+  parameterRanges: (s, u0, u1) => [[s.logVar + u0, u1 - u0]],
+};

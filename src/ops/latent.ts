@@ -1,0 +1,17 @@
+// The latent op: draws ε ~ N(0, I) keyed by (seed, stream, dataset index), z = μ + σ·ε from the
+// head [μ | log σ²], and KL(q(z|x) ‖ N(0, I)) (Kingma & Welling 2014, appendix B); backward
+// gives ∂/∂[μ | log σ²] from ∂/∂z, adding β·∂KL.
+import type { LatentSpec, Op } from './types.js';
+
+export const latent: Op<LatentSpec> = {
+  forward(c, s, rows, keys) {
+    c.k.normal_rows(c.buffer[s.eps], rows, s.latent, keys.idx, keys.start, keys.seed, keys.stream);
+    return { kl: c.k.latent_forward(c.buffer[s.input], rows, s.latent, c.buffer[s.eps], c.buffer[s.output]) };
+  },
+  backwardInput(c, s, rows, beta) {
+    c.k.latent_backward(c.buffer[s.input], rows, s.latent, c.buffer[s.eps], c.gradient[s.output], c.gradient[s.input], beta);
+  },
+  units: () => 0,
+  backwardParams() {},
+  parameterRanges: () => [],
+};
