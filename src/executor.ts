@@ -1,7 +1,7 @@
 // Runs training steps and batched inference. The in-thread executor calls the engine directly;
 // the worker pool (workers/pool.ts) implements the same interface over shared memory.
-import { type DataRef, Engine, type LossSums, type NonFinite, type OptimizerSettings, type Plan, stepPasses, stepRows, type Update } from './engine.js';
-import { gradientScale } from './gradient-scale.js';
+import { type DataRef, Engine, type LossSums, type NonFinite, type OptimizerSettings, type Plan, stepRows } from './engine.js';
+import { runStep, SINGLE_THREAD } from './step.js';
 import { type StepSchedule, stepValues } from './train/schedule.js';
 import type { KernelExports } from './kernels.js';
 
@@ -76,29 +76,11 @@ export class InThreadExecutor implements Executor {
     this.engine = new Engine(k, plan, 0);
   }
 
-  /**
-   * Gradient of the batch's summed loss into the gradient region; returns the loss sums. With
-   * `update`, the last pass also steps each layer's parameters as soon as its gradients are done.
-   */
-  gradients(data: DataRef, idxPtr: number, batch: number, stream: number, update?: Update, beta = this.plan.beta): LossSums {
-    let sums: LossSums = { reconstruction: 0, kl: 0 };
-    const passes = stepPasses(batch, 1, this.plan.workspaces[0].rows);
-    for (const [pass, { rows, shards: [shard] }] of passes.entries()) {
-      sums = addSums(sums, this.engine.forwardBackward(data, idxPtr + 4 * shard.start, shard, stream, beta));
-      if (sums.nonFinite) return sums; // a diverging step changes no parameter
-      this.engine.weightGradients(0, rows, pass > 0, pass + 1 === passes.length ? update : undefined);
-    }
-    return sums;
-  }
-
-  /** One optimiser step on the batch rows whose indices are at idxPtr. */
-  trainStep(data: DataRef, idxPtr: number, batch: number, stream: number, step: number, s: StepSettings, beta: number, opt: OptimizerSettings): LossSums {
-    // Without clipping the last pass updates each layer as soon as its gradients are done.
-    if (s.clipNorm === 0) return this.gradients(data, idxPtr, batch, stream, { step, opt, gradScale: gradientScale(batch, 0, 0) }, beta);
-    const sums = this.gradients(data, idxPtr, batch, stream, undefined, beta);
-    if (sums.nonFinite) return sums;
-    this.engine.applyOptimizer(0, { step, opt, gradScale: gradientScale(batch, this.engine.ownedSumSquares(0), s.clipNorm) });
-    return sums;
+  /** One step (or, with update false, only the gradients) on the batch rows whose indices are at idxPtr. */
+  step(data: DataRef, idxPtr: number, batch: number, stream: number, step: number, clipNorm: number, beta: number,
+       opt: OptimizerSettings, update = true): LossSums {
+    return runStep(this.engine, { data, idx: idxPtr, batch, stream, step, opt, beta, clipNorm, owner: 0, workers: 1,
+      capacity: this.plan.workspaces[0].rows, update }, SINGLE_THREAD);
   }
 
   /** In this thread a step runs when its result is asked for: there is nothing to overlap. */
@@ -112,7 +94,7 @@ export class InThreadExecutor implements Executor {
       result: async (b) => {
         const { start, size } = stepRows(b, spec.batchSize, spec.rows);
         const { beta, opt } = stepValues(spec, spec.settings.optimizer, b);
-        const sums = this.trainStep(spec.data, spec.order + 4 * start, size, spec.stream, spec.stepBase + b + 1, spec.settings, beta, opt);
+        const sums = this.step(spec.data, spec.order + 4 * start, size, spec.stream, spec.stepBase + b + 1, spec.settings.clipNorm, beta, opt);
         run.completed = Math.max(run.completed, b + 1);
         return sums;
       },

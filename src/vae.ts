@@ -316,7 +316,7 @@ export class VAE {
       const idx = this.arena.alloc(4 * ref.rows);
       const ids = this.arena.i32(idx, ref.rows);
       for (let r = 0; r < ref.rows; r++) ids[r] = r;
-      const s = new InThreadExecutor(this.k, this.plan).gradients(ref, idx, ref.rows, stream);
+      const s = new InThreadExecutor(this.k, this.plan).step(ref, idx, ref.rows, stream, 0, 0, this.config.beta, resolveFit({}).optimizer, false);
       const g = this.plan.grads;
       this.k.scale(g, this.layout.floats, 1 / ref.rows);
       const gradients: Record<string, Float32Array> = {};

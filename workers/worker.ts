@@ -2,8 +2,8 @@
 // from Node (the Node bootstrap is node-entry.ts), instantiates the shared kernel module on the
 // shared memory, and runs Engine commands received through Comlink.
 import { type Endpoint, expose } from 'comlink';
-import { Engine, type Plan, stepPasses, stepRows, updatesPerLayer } from '../src/engine.js';
-import { gradientScale } from '../src/gradient-scale.js';
+import { Engine, type Plan, stepRows } from '../src/engine.js';
+import { runStep } from '../src/step.js';
 import { stepValues } from '../src/train/schedule.js';
 import type { KernelExports } from '../src/kernels.js';
 import {
@@ -99,28 +99,31 @@ const api: WorkerApi = {
         maybeFail(step, 'start');
         const { start, size: batch } = stepRows(b, c.batchSize, c.rows), idx = c.order + 4 * start;
         const values = stepValues(c, c.optimizer, b);
-        let recon = 0, kl = 0, verdict = 0;
-        const passes = stepPasses(batch, workers, plan!.workspaces[0].rows);
-        // Without clipping and in one pass, each layer's owned parameters are updated as soon as
-        // their gradients are complete; otherwise every gradient first, then the update.
-        const fused = updatesPerLayer(c.clipNorm, passes.length);
-        for (const [p, pass] of passes.entries()) {
-          const mine = pass.shards[index];
-          const s = e.forwardBackward(c.data, idx + 4 * mine.start, mine, c.stream, values.beta);
-          recon += s.reconstruction; kl += s.kl;
-          Atomics.store(int32(CONTROL.verdict(index)), 0, s.nonFinite ?? 0);
-          barrier(); // every shard's dY and divergence verdict are ready (and nobody reads parameters any more)
-          // Every worker reads the same verdicts, so all of them skip a diverging step together.
-          for (let w = 0; w < workers; w++) verdict = Math.max(verdict, Atomics.load(int32(CONTROL.verdict(w)), 0));
-          if (verdict) break;
-          maybeFail(step, 'update');
-          if (fused) mark(SLICE_UPDATING);
-          e.weightGradients(index, pass.rows, p > 0,
-            fused ? { step, opt: values.opt, gradScale: gradientScale(batch, 0, 0) } : undefined);
-          if (p + 1 < passes.length) barrier(); // nobody overwrites a shard still being read
-        }
+        const sums = runStep(e, { data: c.data, idx, batch, stream: c.stream, step, opt: values.opt, beta: values.beta, clipNorm: c.clipNorm,
+          owner: index, workers, capacity: plan!.workspaces[0].rows, update: true }, {
+          agree(mine) {
+            Atomics.store(int32(CONTROL.verdict(index)), 0, mine);
+            barrier(); // every shard's gradients and verdict are ready (and nobody reads parameters any more)
+            // Every worker reads the same verdicts, so all of them skip a diverging step together.
+            let all = 0;
+            for (let w = 0; w < workers; w++) all = Math.max(all, Atomics.load(int32(CONTROL.verdict(w)), 0));
+            return all;
+          },
+          beforeUpdate: () => maybeFail(step, 'update'),
+          updating: () => mark(SLICE_UPDATING),
+          betweenPasses: () => barrier(), // nobody overwrites a shard still being read
+          gradientsReady(mine) {
+            new Float64Array(memory!.buffer, control + CONTROL.norm(index), 1)[0] = mine;
+            mark(SLICE_GRADS_READY);
+            barrier(); // every owned gradient (and norm) is complete: the update may start
+            let sq = 0;
+            for (let w = 0; w < workers; w++) sq += new Float64Array(memory!.buffer, control + CONTROL.norm(w), 1)[0];
+            return sq;
+          },
+        });
+        const verdict = sums.nonFinite ?? 0;
         const losses = new Float64Array(memory!.buffer, control + CONTROL.losses(index, b), 3);
-        losses[0] = recon; losses[1] = kl; losses[2] = verdict;
+        losses[0] = sums.reconstruction; losses[1] = sums.kl; losses[2] = verdict;
         if (verdict) { // no parameter changed: the run ends here, and the main thread reports it
           mark(SLICE_DONE);
           barrier(); // every worker has written its loss sums for this step before the main thread reads them
@@ -129,16 +132,6 @@ const api: WorkerApi = {
             Atomics.notify(int32(CONTROL.completed), 0);
           }
           return ran;
-        }
-        if (!fused) {
-          const norm = new Float64Array(memory!.buffer, control + CONTROL.norm(index), 1);
-          if (c.clipNorm > 0) norm[0] = e.ownedSumSquares(index);
-          mark(SLICE_GRADS_READY);
-          barrier(); // every owned gradient (and norm) is complete: the update may start
-          let sq = 0;
-          if (c.clipNorm > 0) for (let w = 0; w < workers; w++) sq += new Float64Array(memory!.buffer, control + CONTROL.norm(w), 1)[0];
-          mark(SLICE_UPDATING);
-          e.applyOptimizer(index, { step, opt: values.opt, gradScale: gradientScale(batch, sq, c.clipNorm) });
         }
         mark(SLICE_DONE);
         barrier(); // every slice is updated before anyone's next forward pass reads the parameters

@@ -1,7 +1,8 @@
 // Lays out the shared memory for a model: parameters, optimiser state, and per-worker
 // gradients and scratch. Everything here is bytes and offsets; nothing is computed.
 import type { Arena } from '../arena.js';
-import { type Ownership, type Plan, splitRange, type Workspace } from '../engine.js';
+import { splitRange } from '../engine.js';
+import type { Ownership, Plan, Workspace } from './plan-types.js';
 import { opFor } from '../ops/registry.js';
 import type { OpSpec } from '../ops/types.js';
 import type { KernelExports } from '../kernels.js';
