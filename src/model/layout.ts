@@ -1,6 +1,10 @@
-// Where each parameter tensor lives in the flat parameter vector, named as in the equivalent
-// PyTorch module: encoder = Sequential(Linear, act, …, Linear(·, 2·latent)) giving [μ | log σ²],
-// decoder = Sequential(Linear(latent, ·), act, …, Linear(·, inputDim)); weights [out, in].
+// The model as ops, and where each parameter tensor lives in the flat parameter vector. The ops
+// are those of the equivalent PyTorch module — encoder = Sequential(Linear, act, …, Linear(·,
+// 2·latent)) giving [μ | log σ²], decoder = Sequential(Linear(latent, ·), act, …, Linear(·,
+// inputDim)) — over numbered buffers; each op declares its own tensors (names, shapes,
+// initialisation), which are laid out in op order on 16-float boundaries.
+import { opFor } from '../ops/registry.js';
+import type { Init, OpSpec } from '../ops/types.js';
 import { ACTIVATIONS, type ResolvedConfig } from './config.js';
 
 export interface TensorInfo {
@@ -9,25 +13,26 @@ export interface TensorInfo {
   /** Offset in floats from the start of the parameter vector. */
   offset: number;
   size: number;
+  init: Init;
 }
 
-export interface DenseLayer {
-  inDim: number;
-  outDim: number;
-  /** Float offsets of the weight [out, in] and bias [out] in the parameter vector. */
-  weight: number;
-  bias: number;
-  /** Activation code applied to this layer's output (see assembly/elementwise.ts). */
-  act: number;
+/** The ops over numbered buffers: which buffer is the data, the head [μ | log σ²], z and the decoder's output. */
+export interface ModelGraph {
+  ops: OpSpec[];
+  latentOp: number;
+  /** Floats per row of each buffer, and whether it has a gradient buffer. */
+  widths: number[];
+  hasGradient: boolean[];
+  x: number;
+  head: number;
+  z: number;
+  output: number;
 }
 
 export interface ParameterLayout {
   tensors: TensorInfo[];
-  layers: DenseLayer[];
-  /** Number of layers that belong to the encoder (the last of them is the [μ | log σ²] head). */
-  encoderLayers: number;
-  /** Float offset of the Gaussian decoder's per-dimension log-variance, or −1. */
-  outputLogVar: number;
+  /** The ops, their parameter offsets assigned. */
+  graph: ModelGraph;
   /** Total floats (tensors start on 16-float boundaries; the gaps stay zero). */
   floats: number;
 }
@@ -38,29 +43,45 @@ export function activationCode(name: string): number {
   return ACTIVATIONS.indexOf(name as (typeof ACTIVATIONS)[number]);
 }
 
-export function parameterLayout(config: ResolvedConfig): ParameterLayout {
-  const tensors: TensorInfo[] = [];
-  const layers: DenseLayer[] = [];
-  let floats = 0;
-  const add = (name: string, shape: number[]): number => {
-    const offset = floats;
-    const size = shape.reduce((a, b) => a * b, 1);
-    tensors.push({ name, shape, offset, size });
-    floats += Math.ceil(size / ALIGN) * ALIGN;
-    return offset;
-  };
-  const hiddenAct = activationCode(config.activation);
-  const stack = (prefix: string, dims: number[]) => {
+/** The reference VAE as a list of ops (parameter offsets still unassigned). */
+function modelGraph(config: ResolvedConfig): ModelGraph {
+  const widths: number[] = [], hasGradient: boolean[] = [];
+  const buffer = (width: number, gradient: boolean) => { widths.push(width); hasGradient.push(gradient); return widths.length - 1; };
+  const ops: OpSpec[] = [];
+  let layer = 0;
+  const stack = (prefix: string, dims: number[], input: number): number => {
     for (let i = 0; i + 1 < dims.length; i++) {
-      const last = i + 2 === dims.length;
-      const weight = add(`${prefix}.${2 * i}.weight`, [dims[i + 1], dims[i]]);
-      const bias = add(`${prefix}.${2 * i}.bias`, [dims[i + 1]]);
-      layers.push({ inDim: dims[i], outDim: dims[i + 1], weight, bias, act: last ? 0 : hiddenAct });
+      const output = buffer(dims[i + 1], true), last = i + 2 === dims.length;
+      ops.push({ kind: 'dense', name: `${prefix}.${2 * i}`, layer: layer++, input, output, inDim: dims[i], outDim: dims[i + 1],
+        weight: -1, bias: -1, act: last ? 0 : activationCode(config.activation) });
+      input = output;
     }
+    return input;
   };
-  stack('encoder', [config.inputDim, ...config.hidden, 2 * config.latentDim]);
-  const encoderLayers = layers.length;
-  stack('decoder', [config.latentDim, ...config.decoderHidden, config.inputDim]);
-  const outputLogVar = config.likelihood === 'gaussian' ? add('output_log_var', [config.inputDim]) : -1;
-  return { tensors, layers, encoderLayers, outputLogVar, floats };
+  const x = buffer(config.inputDim, false);
+  const head = stack('encoder', [config.inputDim, ...config.hidden, 2 * config.latentDim], x);
+  const eps = buffer(config.latentDim, false), z = buffer(config.latentDim, true);
+  const latentOp = ops.length;
+  ops.push({ kind: 'latent', input: head, output: z, eps, latent: config.latentDim });
+  const output = stack('decoder', [config.latentDim, ...config.decoderHidden, config.inputDim], z);
+  ops.push(config.likelihood === 'bernoulli'
+    ? { kind: 'bernoulli', input: output, target: x, dim: config.inputDim }
+    : { kind: 'gaussian', input: output, target: x, dim: config.inputDim, logVar: -1 });
+  return { ops, latentOp, widths, hasGradient, x, head, z, output };
+}
+
+/** The model's ops with every tensor they declare placed in the parameter vector, in op order. */
+export function parameterLayout(config: ResolvedConfig): ParameterLayout {
+  const graph = modelGraph(config);
+  const tensors: TensorInfo[] = [];
+  let floats = 0;
+  for (const spec of graph.ops) {
+    for (const t of opFor(spec).parameters(spec)) {
+      const size = t.shape.reduce((a, b) => a * b, 1);
+      tensors.push({ name: t.name, shape: t.shape, offset: floats, size, init: t.init });
+      (spec as unknown as Record<string, number>)[t.field] = floats;
+      floats += Math.ceil(size / ALIGN) * ALIGN;
+    }
+  }
+  return { tensors, graph, floats };
 }

@@ -16,16 +16,16 @@ export function formatBytes(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.ceil(n / 1e3)} kB`;
 }
 
-/** Scratch bytes of one worker's workspace of `rows` rows (inputs, every layer's output and its gradient, ε, z, ∂z). */
-export function workspaceBytes(config: ResolvedConfig, layout: ParameterLayout, rows: number): number {
-  const widths = layout.layers.reduce((s, l) => s + 2 * l.outDim, 0);
-  return 4 * rows * (config.inputDim + 3 * config.latentDim + widths);
+/** Scratch bytes of one worker's workspace of `rows` rows: every buffer of the model's ops and its gradient. */
+export function workspaceBytes(layout: ParameterLayout, rows: number): number {
+  const { widths, hasGradient } = layout.graph;
+  return 4 * rows * widths.reduce((s, w, i) => s + w * (hasGradient[i] ? 2 : 1), 0);
 }
 
 /** Throws MemoryLimitError when the model and one workspace of `rows` rows exceed what wasm32 can hold. */
 export function checkModelFits(config: ResolvedConfig, layout: ParameterLayout, rows: number): void {
   const parameters = layout.tensors.reduce((s, t) => s + t.size, 0);
-  const model = BYTES_PER_PARAMETER * layout.floats, scratch = workspaceBytes(config, layout, rows);
+  const model = BYTES_PER_PARAMETER * layout.floats, scratch = workspaceBytes(layout, rows);
   if (model + scratch + HEADROOM <= WASM_MEMORY_LIMIT) return;
   const fits = Math.floor((WASM_MEMORY_LIMIT - HEADROOM - scratch) / BYTES_PER_PARAMETER);
   throw new MemoryLimitError(`this model (inputDim ${config.inputDim}, hidden [${config.hidden.join(', ')}], latentDim ${config.latentDim}, `

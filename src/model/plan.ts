@@ -25,30 +25,6 @@ export function allocModel(arena: Arena, layout: ParameterLayout): ModelRegions 
   };
 }
 
-/** The model as a list of ops over numbered buffers, from its parameter layout. */
-export function modelOps(config: ResolvedConfig, layout: ParameterLayout): Pick<Plan, 'ops' | 'latentOp' | 'widths' | 'x' | 'head' | 'z' | 'output'> & { hasGradient: boolean[] } {
-  const widths: number[] = [], hasGradient: boolean[] = [];
-  const buffer = (width: number, gradient: boolean) => { widths.push(width); hasGradient.push(gradient); return widths.length - 1; };
-  const x = buffer(config.inputDim, false);
-  const outputs = layout.layers.map((l) => buffer(l.outDim, true));
-  const eps = buffer(config.latentDim, false), z = buffer(config.latentDim, true);
-  const ops: OpSpec[] = [];
-  const dense = (i: number, input: number) => {
-    const l = layout.layers[i];
-    ops.push({ kind: 'dense', input, output: outputs[i], inDim: l.inDim, outDim: l.outDim, weight: l.weight, bias: l.bias, act: l.act });
-  };
-  for (let i = 0; i < layout.encoderLayers; i++) dense(i, i === 0 ? x : outputs[i - 1]);
-  const head = outputs[layout.encoderLayers - 1];
-  const latentOp = ops.length;
-  ops.push({ kind: 'latent', input: head, output: z, eps, latent: config.latentDim });
-  for (let i = layout.encoderLayers; i < layout.layers.length; i++) dense(i, i === layout.encoderLayers ? z : outputs[i - 1]);
-  const output = outputs[layout.layers.length - 1];
-  ops.push(config.likelihood === 'bernoulli'
-    ? { kind: 'bernoulli', input: output, target: x, dim: config.inputDim }
-    : { kind: 'gaussian', input: output, target: x, dim: config.inputDim, logVar: layout.outputLogVar });
-  return { ops, latentOp, widths, hasGradient, x, head, z, output };
-}
-
 /** Splits every op's units (dense: output units; Gaussian: log-variance columns) evenly among the workers. */
 export function ownership(ops: OpSpec[], workers: number): Ownership[] {
   const bounds = ops.map((spec) => splitRange(opFor(spec).units(spec), workers));
@@ -63,7 +39,7 @@ export function ownership(ops: OpSpec[], workers: number): Ownership[] {
  */
 export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig, layout: ParameterLayout,
                           model: ModelRegions, workers: number, rows: number): Plan {
-  const graph = modelOps(config, layout);
+  const graph = layout.graph;
   const stacked = (cols: number): number[] => {
     const base = arena.allocFloats(workers * rows * cols);
     return Array.from({ length: workers }, (_, w) => base + 4 * w * rows * cols);
@@ -94,12 +70,10 @@ export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig
   };
 }
 
-/** torch.nn.Linear's default initialisation: weights and biases uniform in ±1/√in. */
+/** Every tensor as its op declared it: zeros, or uniform in ±bound from its seeded stream (torch.nn.Linear's scheme for dense ops). */
 export function initialiseParameters(k: KernelExports, layout: ParameterLayout, params: number, seed: number): void {
   k.fill(params, layout.floats, 0);
-  layout.layers.forEach((layer, i) => {
-    const bound = 1 / Math.sqrt(layer.inDim);
-    k.uniform_fill(params + 4 * layer.weight, layer.outDim * layer.inDim, -bound, bound, seed, 2 * i + 1, 0);
-    k.uniform_fill(params + 4 * layer.bias, layer.outDim, -bound, bound, seed, 2 * i + 2, 0);
-  });
+  for (const t of layout.tensors) {
+    if (t.init.kind === 'uniform') k.uniform_fill(params + 4 * t.offset, t.size, -t.init.bound, t.init.bound, seed, t.init.stream, 0);
+  }
 }

@@ -1,6 +1,6 @@
 // The model summary Keras users know: the layers in order with their output widths and
 // parameters, the tensors with their shapes, the totals and where training stands.
-import type { ResolvedConfig } from './config.js';
+import { ACTIVATIONS, type ResolvedConfig } from './config.js';
 import type { ParameterLayout } from './layout.js';
 
 export interface ModelSummary {
@@ -15,17 +15,19 @@ export interface ModelSummary {
 
 export function summarize(config: ResolvedConfig, layout: ParameterLayout, progress: { epoch: number; step: number }): ModelSummary {
   const tensors = layout.tensors.map((t) => ({ name: t.name, shape: t.shape, parameters: t.size }));
-  const layers: ModelSummary['layers'] = layout.layers.map((l, i) => {
-    const encoder = i < layout.encoderLayers, index = encoder ? i : i - layout.encoderLayers;
-    const head = i === layout.encoderLayers - 1, out = i === layout.layers.length - 1;
-    return {
-      name: `${encoder ? 'encoder' : 'decoder'}.${2 * index}`, kind: 'dense', input: l.inDim, output: l.outDim,
-      activation: head ? 'none: [μ | log σ²]' : out ? `none: ${config.likelihood === 'bernoulli' ? 'logits' : 'means'}` : config.activation,
-      parameters: l.inDim * l.outDim + l.outDim,
-    };
-  });
-  layers.splice(layout.encoderLayers, 0, { name: 'z = μ + σ·ε', kind: 'sample', input: 2 * config.latentDim, output: config.latentDim, activation: '', parameters: 0 });
-  if (layout.outputLogVar >= 0) layers.push({ name: 'output_log_var', kind: 'gaussian', input: config.inputDim, output: config.inputDim, activation: '', parameters: config.inputDim });
+  const { graph } = layout;
+  const layers: ModelSummary['layers'] = [];
+  for (const spec of graph.ops) {
+    if (spec.kind === 'dense') {
+      const activation = spec.output === graph.head ? 'none: [μ | log σ²]'
+        : spec.output === graph.output ? `none: ${config.likelihood === 'bernoulli' ? 'logits' : 'means'}` : ACTIVATIONS[spec.act];
+      layers.push({ name: spec.name, kind: 'dense', input: spec.inDim, output: spec.outDim, activation, parameters: spec.inDim * spec.outDim + spec.outDim });
+    } else if (spec.kind === 'latent') {
+      layers.push({ name: 'z = μ + σ·ε', kind: 'sample', input: 2 * spec.latent, output: spec.latent, activation: '', parameters: 0 });
+    } else if (spec.kind === 'gaussian') {
+      layers.push({ name: 'output_log_var', kind: 'gaussian', input: spec.dim, output: spec.dim, activation: '', parameters: spec.dim });
+    }
+  }
   return { config, layers, tensors, parameters: tensors.reduce((s, t) => s + t.parameters, 0), progress };
 }
 

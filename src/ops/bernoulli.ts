@@ -3,6 +3,7 @@
 import type { BernoulliSpec, Op } from './types.js';
 
 export const bernoulli: Op<BernoulliSpec> = {
+  parameters: () => [],
   forward(c, s, rows, _keys, train) {
     return { reconstruction: c.k.bernoulli_nll(c.buffer[s.input], c.buffer[s.target], rows * s.dim, train ? c.gradient[s.input] : 0) };
   },

@@ -7,6 +7,11 @@ import type { DenseSpec, Op } from './types.js';
 const IDENTITY = 0;
 
 export const dense: Op<DenseSpec> = {
+  // torch.nn.Linear's initialisation: weight and bias uniform in ±1/√in.
+  parameters: (s) => [
+    { name: `${s.name}.weight`, shape: [s.outDim, s.inDim], field: 'weight', init: { kind: 'uniform', bound: 1 / Math.sqrt(s.inDim), stream: 2 * s.layer + 1 } },
+    { name: `${s.name}.bias`, shape: [s.outDim], field: 'bias', init: { kind: 'uniform', bound: 1 / Math.sqrt(s.inDim), stream: 2 * s.layer + 2 } },
+  ],
   forward(c, s, rows) {
     c.k.gemm_nt_bias_act(rows, s.outDim, s.inDim, c.buffer[s.input], s.inDim, c.params + 4 * s.weight, s.inDim,
       c.buffer[s.output], s.outDim, c.params + 4 * s.bias, s.act, c.alpha, c.pack);

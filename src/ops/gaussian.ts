@@ -3,6 +3,8 @@
 import type { GaussianSpec, Op } from './types.js';
 
 export const gaussian: Op<GaussianSpec> = {
+  // log σ² per dimension, starting at 0 (unit variance).
+  parameters: (s) => [{ name: 'output_log_var', shape: [s.dim], field: 'logVar', init: { kind: 'zeros' } }],
   forward(c, s, rows, _keys, train) {
     return { reconstruction: c.k.gaussian_nll(c.buffer[s.input], c.buffer[s.target], c.params + 4 * s.logVar, rows, s.dim, train ? c.gradient[s.input] : 0) };
   },

@@ -4,6 +4,7 @@
 import type { LatentSpec, Op } from './types.js';
 
 export const latent: Op<LatentSpec> = {
+  parameters: () => [],
   forward(c, s, rows, keys) {
     c.k.normal_rows(c.buffer[s.eps], rows, s.latent, keys.idx, keys.start, keys.seed, keys.stream);
     return { kl: c.k.latent_forward(c.buffer[s.input], rows, s.latent, c.buffer[s.eps], c.buffer[s.output]) };

@@ -32,11 +32,27 @@ export interface OpLoss {
   kl?: number;
 }
 
+/** How a parameter tensor starts: uniform in ±bound from a seeded stream, or zeros. */
+export type Init = { kind: 'uniform'; bound: number; stream: number } | { kind: 'zeros' };
+
+/**
+ * A parameter tensor an op declares: its PyTorch name, shape and initialisation, and the field
+ * of the op's spec that receives its float offset in the parameter vector.
+ */
+export interface TensorDecl {
+  name: string;
+  shape: number[];
+  init: Init;
+  field: string;
+}
+
 /**
  * The kernels of one kind of op, forward and backward side by side. `units` is what ownership
  * splits among workers in the weight-gradient phase (0: no parameters).
  */
 export interface Op<S> {
+  /** The parameter tensors of this op, in the order they lie in the parameter vector. */
+  parameters(s: S): TensorDecl[];
   /** Forward over `rows` rows; with `train`, also the gradient a loss op seeds the backward pass with. */
   forward(c: OpContext, s: S, rows: number, keys: StepKeys, train: boolean): OpLoss | void;
   /** ∂loss/∂input from ∂loss/∂output (β weighs the KL's part). */
@@ -48,8 +64,13 @@ export interface Op<S> {
   parameterRanges(s: S, u0: number, u1: number): [number, number][];
 }
 
-/** A dense layer Y = act(X·Wᵀ + b), weight [out, in] and bias at float offsets. */
-export interface DenseSpec { kind: 'dense'; input: number; output: number; inDim: number; outDim: number; weight: number; bias: number; act: number }
+/**
+ * A dense layer Y = act(X·Wᵀ + b), weight [out, in] and bias at float offsets; `name` is its
+ * PyTorch module path ('encoder.0'), `layer` its index among the dense layers (its seed streams).
+ */
+export interface DenseSpec {
+  kind: 'dense'; name: string; layer: number; input: number; output: number; inDim: number; outDim: number; weight: number; bias: number; act: number;
+}
 /** z = μ + σ·ε from the head [μ | log σ²], with KL(q ‖ N(0, I)). */
 export interface LatentSpec { kind: 'latent'; input: number; output: number; eps: number; latent: number }
 /** Bernoulli likelihood on logits against targets in [0, 1]. */
