@@ -4,7 +4,7 @@ export { bias_act, act_backward } from './elementwise';
 export { bernoulli_nll, gaussian_nll, gaussian_logvar_grad, latent_forward, latent_backward, sigmoid } from './loss';
 export { normal_rows, uniform_fill } from './random';
 export { adam_step, sgd_step } from './optim';
-export { col_sums, sum_squares, scale, fill, gather_f32, gather_u8, first_invalid, all_finite } from './reduce';
+export { col_sums, sum_squares, scale, fill, gather_f32, gather_u8, first_invalid, all_finite, concat_onehot, take_cols } from './reduce';
 
 /** First byte after the module's static data: the TypeScript arena starts here. */
 export function heap_base(): usize {

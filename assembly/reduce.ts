@@ -135,3 +135,26 @@ export function all_finite(x: usize, n: i32): i32 {
   for (; i < n; i++) tail += load<f32>(x + (<usize>i << 2)) * 0;
   return tail == 0 ? 1 : 0;
 }
+
+/**
+ * The conditional VAE's input: dst row r = [src row r (cols floats) | one-hot of its label over
+ * `classes`], dst rows cols + classes wide. The label of row r is labels[idx[r]] (i32), or
+ * labels[start + r] without idx, as sourceRow picks data rows.
+ */
+export function concat_onehot(dst: usize, src: usize, rows: i32, cols: i32, labels: usize, idx: usize, start: i32, classes: i32): void {
+  const width = cols + classes;
+  for (let r = 0; r < rows; r++) {
+    const to = dst + ((<usize>r * <usize>width) << 2);
+    memory.copy(to, src + ((<usize>r * <usize>cols) << 2), <usize>cols << 2);
+    memory.fill(to + (<usize>cols << 2), 0, <usize>classes << 2);
+    const label = load<i32>(labels + (sourceRow(idx, start, r) << 2));
+    store<f32>(to + ((<usize>(cols + label)) << 2), 1);
+  }
+}
+
+/** dst (rows × cols) = the first cols columns of src (rows × ld): the gradient of a concatenation's first part. */
+export function take_cols(dst: usize, src: usize, rows: i32, cols: i32, ld: i32): void {
+  for (let r = 0; r < rows; r++) {
+    memory.copy(dst + ((<usize>r * <usize>cols) << 2), src + ((<usize>r * <usize>ld) << 2), <usize>cols << 2);
+  }
+}

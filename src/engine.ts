@@ -15,6 +15,8 @@ export interface DataRef {
   rows: number;
   cols: number;
   u8: boolean;
+  /** Byte offset of the rows' class labels (i32) for a conditional model; 0 or absent otherwise. */
+  labels?: number;
 }
 
 export interface OptimizerSettings {
@@ -163,7 +165,7 @@ export class Engine {
     const { k, plan } = this;
     const c = this.view(row);
     this.loadRows(c, data, idx, 0, rows);
-    const sums = this.forward(c, 0, plan.ops.length, rows, { idx, start: 0, seed: plan.seed, stream }, true);
+    const sums = this.forward(c, 0, plan.ops.length, rows, { idx, start: 0, seed: plan.seed, stream, labels: data.labels ?? 0 }, true);
     for (let i = plan.ops.length - 1; i >= 0; i--) opFor(plan.ops[i]).backwardInput(c, plan.ops[i], rows, beta);
     // Divergence check before any parameter changes: the parameter gradients are products of
     // these buffers with the (finite, since the loss is) activations.
@@ -232,7 +234,7 @@ export class Engine {
     for (let done = 0; done < rows; done += this.ws.rows) {
       const n = Math.min(this.ws.rows, rows - done);
       this.loadRows(c, data, 0, start + done, n);
-      const s = this.forward(c, 0, this.plan.ops.length, n, { idx: 0, start: start + done, seed, stream }, false);
+      const s = this.forward(c, 0, this.plan.ops.length, n, { idx: 0, start: start + done, seed, stream, labels: data.labels ?? 0 }, false);
       sums.reconstruction += s.reconstruction;
       sums.kl += s.kl;
     }
@@ -245,7 +247,7 @@ export class Engine {
     for (let done = 0; done < rows; done += this.ws.rows) {
       const n = Math.min(this.ws.rows, rows - done);
       this.loadRows(c, data, 0, start + done, n);
-      this.forward(c, 0, plan.latentOp, n, { idx: 0, start: 0, seed: plan.seed, stream: 0 }, false);
+      this.forward(c, 0, plan.latentOp, n, { idx: 0, start: start + done, seed: plan.seed, stream: 0, labels: data.labels ?? 0 }, false);
       this.k.gather_f32(out + 4 * width * done, c.buffer[plan.head], 0, 0, n, width);
     }
   }
@@ -253,16 +255,17 @@ export class Engine {
   /**
    * Decodes latent rows z (rows × latent at byte `z`) into out (rows × inputDim): Bernoulli
    * means σ(logits), or Gaussian means. When `noiseSeed` is given, z is first filled with
-   * N(0, I) noise keyed by (noiseSeed, SAMPLE_STREAM, zRowOffset + r).
+   * N(0, I) noise keyed by (noiseSeed, SAMPLE_STREAM, zRowOffset + r). A conditional model reads
+   * row r's class from the i32 at labels + 4r.
    */
-  decodeRows(z: number, rows: number, out: number, noiseSeed?: number, zRowOffset = 0): void {
+  decodeRows(z: number, rows: number, out: number, noiseSeed?: number, zRowOffset = 0, labels = 0): void {
     const { k, plan, ws } = this;
     const L = plan.latentDim, c = this.own();
     if (noiseSeed !== undefined) k.normal_rows(z, rows, L, 0, zRowOffset, noiseSeed, SAMPLE_STREAM);
     for (let done = 0; done < rows; done += ws.rows) {
       const n = Math.min(ws.rows, rows - done);
       c.buffer[plan.z] = z + 4 * L * done; // the decoder reads z where the caller put it
-      this.forward(c, plan.latentOp + 1, plan.ops.length - 1, n, { idx: 0, start: 0, seed: plan.seed, stream: 0 }, false);
+      this.forward(c, plan.latentOp + 1, plan.ops.length - 1, n, { idx: 0, start: done, seed: plan.seed, stream: 0, labels }, false);
       const dst = out + 4 * plan.inputDim * done;
       if (plan.bernoulli) k.sigmoid(c.buffer[plan.output], dst, n * plan.inputDim);
       else k.gather_f32(dst, c.buffer[plan.output], 0, 0, n, plan.inputDim);

@@ -55,7 +55,8 @@ export interface Executor {
   startRun(spec: EpochSpec, from: number): StepRun;
   evaluate(data: DataRef, seed: number, stream: number): Promise<LossSums>;
   encode(data: DataRef, out: number): Promise<void>;
-  decode(z: number, rows: number, out: number, noiseSeed?: number): Promise<void>;
+  /** `labels`: byte offset of the rows' i32 classes (conditional models), 0 otherwise. */
+  decode(z: number, rows: number, out: number, noiseSeed?: number, labels?: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -110,8 +111,8 @@ export class InThreadExecutor implements Executor {
     this.engine.encodeRows(data, 0, data.rows, out);
   }
 
-  async decode(z: number, rows: number, out: number, noiseSeed?: number): Promise<void> {
-    this.engine.decodeRows(z, rows, out, noiseSeed);
+  async decode(z: number, rows: number, out: number, noiseSeed?: number, labels = 0): Promise<void> {
+    this.engine.decodeRows(z, rows, out, noiseSeed, 0, labels);
   }
 
   async dispose(): Promise<void> {}

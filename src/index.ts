@@ -3,7 +3,7 @@ export { resolveWorkers, type CreateOptions, type RuntimeInfo } from './runtime.
 export type { VAEConfig, Activation, Likelihood } from './model/config.js';
 export type { FitOptions, History, EpochLog, BatchLog, WorkerCount } from './train/options.js';
 export type { BetaSchedule, LearningRateSchedule, EarlyStopping } from './train/schedule.js';
-export type { DataInput } from './input.js';
+export type { DataInput, LabelInput } from './input.js';
 export * from './errors.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
 export { loadMnist, MNIST_FILES, type MnistData, type MnistSplit, type LoadMnistOptions } from './data/mnist.js';

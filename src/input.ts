@@ -1,8 +1,9 @@
 // Checks user arrays before they reach wasm, and copies them into the shared memory.
 import type { Arena } from './arena.js';
 import type { DataRef } from './engine.js';
-import { DataError, ShapeError } from './errors.js';
+import { ConfigError, DataError, ShapeError } from './errors.js';
 import type { KernelExports } from './kernels.js';
+import type { ResolvedConfig } from './model/config.js';
 
 /** Rows of `dim` values: Float32Array as is, or Uint8Array read as byte/255 (e.g. raw MNIST pixels). */
 export type DataInput = Float32Array | Uint8Array;
@@ -32,7 +33,7 @@ export const GAUSSIAN_HINT = `a Gaussian likelihood starts at unit scale and div
  * [lo, hi] (for a Bernoulli likelihood [0, 1]). Throws DataError naming the first bad row.
  */
 export function copyIn(k: KernelExports, arena: Arena, data: DataInput, dim: number, what: string,
-                       lo = -Infinity, hi = Infinity, dimName = 'inputDim', hint = BERNOULLI_HINT): DataRef {
+                       lo = -Infinity, hi = Infinity, dimName = 'inputDim', hint: string = BERNOULLI_HINT): DataRef {
   const rows = rowCount(data, dim, what, dimName);
   if (data instanceof Uint8Array) {
     const ptr = arena.alloc(data.length);
@@ -51,4 +52,45 @@ export function copyIn(k: KernelExports, arena: Arena, data: DataInput, dim: num
     row, column);
   }
   return { ptr, rows, cols: dim, u8: false };
+}
+
+/** Class labels: Uint8Array, Int32Array or plain integer arrays of class indices. */
+export type LabelInput = Uint8Array | Int32Array | Uint16Array | ArrayLike<number>;
+
+/**
+ * Checks `labels` against the model (a conditional model needs one label per row, each an integer
+ * in [0, classes); an unconditional one takes none) and copies them into the arena as i32;
+ * returns their byte offset, 0 for an unconditional model.
+ */
+export function copyLabels(arena: Arena, labels: LabelInput | undefined, rows: number, classes: number | undefined, what: string): number {
+  if (!classes) {
+    if (labels !== undefined) throw new ConfigError(`${what}: labels were given, but this model is not conditional (VAEConfig.conditional)`);
+    return 0;
+  }
+  if (labels === undefined) throw new ConfigError(`${what}: this conditional model needs labels (one class index per row, ${rows} of them)`);
+  if (typeof labels !== 'object' || typeof (labels as ArrayLike<number>).length !== 'number') {
+    throw new ShapeError(`${what}: labels must be an array of class indices, got ${typeof labels}`);
+  }
+  if (labels.length !== rows) throw new ShapeError(`${what}: ${labels.length} labels for ${rows} rows: one label per row is expected`);
+  const ptr = arena.alloc(4 * Math.max(1, rows));
+  const dst = arena.i32(ptr, rows);
+  for (let r = 0; r < rows; r++) {
+    const v = labels[r];
+    if (!Number.isInteger(v) || v < 0 || v >= classes) throw new DataError(`${what}: label ${v} at row ${r} is not a class in 0–${classes - 1}`, r);
+    dst[r] = v;
+  }
+  return ptr;
+}
+
+/** How rows are checked: 'range' ([0, 1] for Bernoulli), 'train' (also Gaussian data within ±GAUSSIAN_SCALE_LIMIT), 'none'. */
+export type RowCheck = 'range' | 'train' | 'none';
+
+/** A model's input rows copied in after checking them, with their labels for a conditional model. */
+export function loadRows(k: KernelExports, arena: Arena, config: ResolvedConfig, data: DataInput, what: string,
+                         labels: LabelInput | undefined, check: RowCheck): DataRef {
+  const gaussianTraining = check === 'train' && config.likelihood === 'gaussian';
+  const [lo, hi] = gaussianTraining ? [-GAUSSIAN_SCALE_LIMIT, GAUSSIAN_SCALE_LIMIT]
+    : check !== 'none' && config.likelihood === 'bernoulli' ? [0, 1] : [-Infinity, Infinity];
+  const ref = copyIn(k, arena, data, config.inputDim, what, lo, hi, 'inputDim', gaussianTraining ? GAUSSIAN_HINT : undefined);
+  return { ...ref, labels: copyLabels(arena, labels, ref.rows, config.conditional?.classes, what) };
 }

@@ -34,6 +34,8 @@ export interface KernelExports {
   gather_u8(dst: Ptr, src: Ptr, idx: Ptr, start: number, rows: number, cols: number, s: number): void;
   first_invalid(x: Ptr, n: number, lo: number, hi: number): number;
   all_finite(x: Ptr, n: number): number;
+  concat_onehot(dst: Ptr, src: Ptr, rows: number, cols: number, labels: Ptr, idx: Ptr, start: number, classes: number): void;
+  take_cols(dst: Ptr, src: Ptr, rows: number, cols: number, ld: number): void;
   peak_madd(iterations: number, seed: number): number;
   peak_tile(iterations: number, scratch: number): number;
 }

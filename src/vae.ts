@@ -13,7 +13,7 @@ import { checkModelFits } from './model/memory.js';
 import { formatSummary, type ModelSummary, summarize } from './model/summary.js';
 import { decodeSafetensors } from './model/safetensors.js';
 import { type Executor, InThreadExecutor } from './executor.js';
-import { copyIn, type DataInput, GAUSSIAN_HINT, GAUSSIAN_SCALE_LIMIT, rowCount } from './input.js';
+import { copyIn, copyLabels, type DataInput, type LabelInput, loadRows, type RowCheck, rowCount } from './input.js';
 import { createMemory, INITIAL_PAGES, instantiate, type KernelExports, kernelModule, type KernelModule } from './kernels.js';
 import { resolveConfig, type ResolvedConfig, type VAEConfig } from './model/config.js';
 import { type ParameterLayout, parameterLayout } from './model/layout.js';
@@ -168,14 +168,13 @@ export class VAE {
     return { epoch: this.state.epoch, step: this.state.step };
   }
 
-  /** Inputs at least this large use the default worker pool (started on first need). */
+  /** Calls on at least 1,024 rows use the default worker pool (started on first need). */
   private async workersFor(rows: number): Promise<void> {
     if (rows >= 1024) await this.useWorkers(resolveWorkers(this.defaultWorkers));
   }
 
-  private load(data: DataInput, what: string, checkRange = true): DataRef {
-    const [lo, hi] = checkRange && this.config.likelihood === 'bernoulli' ? [0, 1] : [-Infinity, Infinity];
-    return copyIn(this.k, this.arena, data, this.config.inputDim, what, lo, hi);
+  private load(data: DataInput, what: string, labels: LabelInput | undefined, check: RowCheck = 'range'): DataRef {
+    return loadRows(this.k, this.arena, this.config, data, what, labels, check);
   }
 
   /**
@@ -193,11 +192,9 @@ export class VAE {
       const workers = resolveWorkers(options.workers ?? this.defaultWorkers, options.batchSize ?? 128);
       await this.useWorkers(workers);
       await yieldNow(); // keep a page responsive: each setup phase is a task of its own
-      const train = this.config.likelihood === 'gaussian'
-        ? copyIn(this.k, this.arena, data, this.config.inputDim, 'training data', -GAUSSIAN_SCALE_LIMIT, GAUSSIAN_SCALE_LIMIT, 'inputDim', GAUSSIAN_HINT)
-        : this.load(data, 'training data');
+      const train = this.load(data, 'training data', options.labels, 'train');
       await yieldNow();
-      const validation = options.validation === undefined ? undefined : this.load(options.validation, 'validation data');
+      const validation = options.validation && this.load(options.validation, 'validation data', options.validationLabels);
       await yieldNow();
       return fitLoop({
         arena: this.arena, executor: this.executor, seed: this.config.seed, beta: this.config.beta,
@@ -211,10 +208,11 @@ export class VAE {
   }
 
   /** Negative ELBO per example (one z sample per example, fixed noise), with its two terms. */
-  evaluate(data: DataInput): Promise<LossReport> {
+  evaluate(data: DataInput, options: { labels?: LabelInput } = {}): Promise<LossReport> {
     return this.calls.run(async () => {
+      checkKeys(options, ['labels'], 'evaluate options');
       await this.workersFor(rowCount(data, this.config.inputDim, 'evaluation data'));
-      const ref = this.load(data, 'evaluation data');
+      const ref = this.load(data, 'evaluation data', options.labels);
       const s = await this.executor.evaluate(ref, this.config.seed, EVAL_STREAM);
       return this.report(s.reconstruction, s.kl, ref.rows);
     });
@@ -224,11 +222,12 @@ export class VAE {
     return { loss: (reconstruction + this.config.beta * kl) / rows, reconstruction: reconstruction / rows, kl: kl / rows };
   }
 
-  /** Parameters of q(z|x) for each row: mean and log-variance, rows × latentDim each. */
-  encode(x: DataInput): Promise<{ mean: Float32Array; logVar: Float32Array }> {
+  /** Parameters of q(z|x) for each row: mean and log-variance, rows × latentDim each (labels: a conditional model's classes). */
+  encode(x: DataInput, options: { labels?: LabelInput } = {}): Promise<{ mean: Float32Array; logVar: Float32Array }> {
     return this.calls.run(async () => {
+      checkKeys(options, ['labels'], 'encode options');
       await this.workersFor(rowCount(x, this.config.inputDim, 'encode input'));
-      const ref = this.load(x, 'encode input', false);
+      const ref = this.load(x, 'encode input', options.labels, 'none');
       const L = this.config.latentDim;
       const out = this.arena.allocFloats(ref.rows * 2 * L);
       await this.executor.encode(ref, out);
@@ -242,38 +241,43 @@ export class VAE {
     });
   }
 
-  /** Decoder means for latent rows z (rows × latentDim): pixel probabilities for Bernoulli. */
-  decode(z: Float32Array): Promise<Float32Array> {
+  /** Decoder means for latent rows z (rows × latentDim): pixel probabilities for Bernoulli (labels: a conditional model's classes). */
+  decode(z: Float32Array, options: { labels?: LabelInput } = {}): Promise<Float32Array> {
     return this.calls.run(async () => {
+      checkKeys(options, ['labels'], 'decode options');
       const rows = rowCount(z, this.config.latentDim, 'latent input', 'latentDim');
       await this.workersFor(rows);
       const ref = copyIn(this.k, this.arena, z, this.config.latentDim, 'latent input', -Infinity, Infinity, 'latentDim');
-      return this.decodeAt(ref.ptr, rows);
+      return this.decodeAt(ref.ptr, rows, undefined, copyLabels(this.arena, options.labels, rows, this.config.conditional?.classes, 'decode'));
     });
   }
 
-  private async decodeAt(z: number, rows: number, noiseSeed?: number): Promise<Float32Array> {
+  private async decodeAt(z: number, rows: number, noiseSeed: number | undefined, labels: number): Promise<Float32Array> {
     const D = this.config.inputDim;
     const out = this.arena.allocFloats(rows * D);
-    await this.executor.decode(z, rows, out, noiseSeed);
+    await this.executor.decode(z, rows, out, noiseSeed, labels);
     return this.arena.f32(out, rows * D).slice();
   }
 
-  /** n new examples: z ~ N(0, I) (seeded by options.seed, default the model's seed), decoded to means. */
-  sample(n: number, options: { seed?: number } = {}): Promise<Float32Array> {
+  /**
+   * n new examples: z ~ N(0, I) (seeded by options.seed, default the model's seed), decoded to
+   * means; a conditional model draws them of the classes in options.labels (one per example).
+   */
+  sample(n: number, options: { seed?: number; labels?: LabelInput } = {}): Promise<Float32Array> {
     return this.calls.run(async () => {
-      checkKeys(options, ['seed'], 'sample options');
+      checkKeys(options, ['seed', 'labels'], 'sample options');
       if (!Number.isInteger(n) || n < 1) throw new ShapeError(`sample count must be a positive integer, got ${n}`);
+      const labels = copyLabels(this.arena, options.labels, n, this.config.conditional?.classes, 'sample');
       await this.workersFor(n);
       const z = this.arena.allocFloats(n * this.config.latentDim);
-      return this.decodeAt(z, n, (options.seed ?? this.config.seed) >>> 0);
+      return this.decodeAt(z, n, (options.seed ?? this.config.seed) >>> 0, labels);
     });
   }
 
-  /** Decoder means at the encoder means: the model's reconstruction of each row. */
-  async reconstruct(x: DataInput): Promise<Float32Array> {
-    const { mean } = await this.encode(x);
-    return this.decode(mean);
+  /** Decoder means at the encoder means: the model's reconstruction of each row (labels: a conditional model's classes). */
+  async reconstruct(x: DataInput, options: { labels?: LabelInput } = {}): Promise<Float32Array> {
+    const { mean } = await this.encode(x, options);
+    return this.decode(mean, options);
   }
 
   /** Copies of every parameter tensor, by PyTorch-style name. */
@@ -298,9 +302,8 @@ export class VAE {
   noise(indices: Int32Array, stream: number): Promise<Float32Array> {
     return this.calls.run(async () => {
       const L = this.config.latentDim;
-      const idx = this.arena.alloc(4 * indices.length);
+      const idx = this.arena.alloc(4 * indices.length), out = this.arena.allocFloats(indices.length * L);
       this.arena.i32(idx, indices.length).set(indices);
-      const out = this.arena.allocFloats(indices.length * L);
       this.k.normal_rows(out, indices.length, L, idx, 0, this.config.seed, stream);
       return this.arena.f32(out, indices.length * L).slice();
     });
@@ -310,17 +313,15 @@ export class VAE {
    * Loss and its gradient for rows x, without changing the parameters. Row r uses the noise of
    * sample index r in epoch `stream` (see noise()).
    */
-  computeGradients(x: DataInput, stream = 0): Promise<GradientReport> {
+  computeGradients(x: DataInput, stream = 0, labels?: LabelInput): Promise<GradientReport> {
     return this.calls.run(async () => {
-      const ref = this.load(x, 'gradient input');
+      const ref = this.load(x, 'gradient input', labels);
       const idx = this.arena.alloc(4 * ref.rows);
-      const ids = this.arena.i32(idx, ref.rows);
-      for (let r = 0; r < ref.rows; r++) ids[r] = r;
+      this.arena.i32(idx, ref.rows).set(Int32Array.from({ length: ref.rows }, (_, r) => r));
       const s = new InThreadExecutor(this.k, this.plan).step(ref, idx, ref.rows, stream, 0, 0, this.config.beta, resolveFit({}).optimizer, false);
       const g = this.plan.grads;
       this.k.scale(g, this.layout.floats, 1 / ref.rows);
-      const gradients: Record<string, Float32Array> = {};
-      for (const t of this.layout.tensors) gradients[t.name] = this.arena.f32(g + 4 * t.offset, t.size).slice();
+      const gradients = Object.fromEntries(this.layout.tensors.map((t) => [t.name, this.arena.f32(g + 4 * t.offset, t.size).slice()]));
       return { ...this.report(s.reconstruction, s.kl, ref.rows), gradients };
     });
   }

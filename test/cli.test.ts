@@ -123,6 +123,22 @@ describe('wasm-vae command', () => {
     expect(bad.stderr).toMatch(/--lr-schedule must be constant, step:EVERY:GAMMA/);
   });
 
+  it('--conditional trains a CVAE: samples.png has one row per digit, sample --label draws one digit, labels go to eval', async () => {
+    const r = await run(['train', ...small, '--epochs', '1', '--out', join(out, 'cvae'), '--conditional', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const png = pngjs.PNG.sync.read(Buffer.from(await readFile(join(out, 'cvae', 'samples.png'))));
+    expect(png.height).toBe(2 * (10 * 28 + 11 * 2)); // 10 rows: one per digit
+    const model = join(out, 'cvae', 'model.safetensors');
+    expect((await run(['sample', '--model', model, '--label', '7', '--n', '9', '--out', join(out, 'seven.png')])).code).toBe(0);
+    const e = await run(['eval', '--model', model, '--data', DATA_DIR, '--json']);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout).loss).toBeGreaterThan(0);
+    const bad = await run(['sample', '--model', join(out, 'a', 'model.safetensors'), '--label', '7', '--out', join(out, 'x.png')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--label: .* is not a conditional model/);
+    expect((await run(['sample', '--model', model, '--label', '10', '--out', join(out, 'x.png')])).code).toBe(2);
+  });
+
   it('info prints the architecture, the parameter count and the training progress', async () => {
     const r = await run(['info', join(out, 'a', 'model.safetensors')]);
     expect(r.code, r.stderr).toBe(0);

@@ -13,6 +13,8 @@ const CASES: { name: string; config: VAEConfig }[] = [
   { name: 'bernoulli, leaky_relu', config: { inputDim: 5, hidden: [9], latentDim: 4, activation: 'leaky_relu', activationAlpha: 0.1, seed: 6 } },
   { name: 'bernoulli, softplus', config: { inputDim: 5, hidden: [4], latentDim: 2, activation: 'softplus', seed: 7 } },
   { name: 'gaussian, sigmoid, no hidden layer', config: { inputDim: 4, hidden: [], latentDim: 2, activation: 'sigmoid', likelihood: 'gaussian', seed: 8 } },
+  { name: 'conditional (3 classes), bernoulli, relu', config: { inputDim: 7, hidden: [6], latentDim: 2, activation: 'relu', seed: 9, conditional: { classes: 3 } } },
+  { name: 'conditional (4 classes), gaussian, tanh, no hidden layer', config: { inputDim: 5, hidden: [], latentDim: 3, activation: 'tanh', likelihood: 'gaussian', seed: 10, conditional: { classes: 4 } } },
 ];
 
 describe('whole-model gradient against finite differences', () => {
@@ -30,13 +32,14 @@ describe('whole-model gradient against finite differences', () => {
         if (params.output_log_var) params.output_log_var.set(randomArray(c.inputDim, next, -0.5, 0.5));
         vae.setParameters(params);
         const stream = 3;
-        const report = await vae.computeGradients(x, stream);
+        const labels = c.conditional ? Array.from({ length: rows }, (_, r) => (r * 2 + 1) % c.conditional!.classes) : undefined;
+        const report = await vae.computeGradients(x, stream, labels);
         const eps = await vae.noise(Int32Array.from({ length: rows }, (_, i) => i), stream);
         const xs = Array.from({ length: rows }, (_, r) => Float64Array.from(x.subarray(r * c.inputDim, (r + 1) * c.inputDim)));
         const es = Array.from({ length: rows }, (_, r) => Float64Array.from(eps.subarray(r * c.latentDim, (r + 1) * c.latentDim)));
         const p64: Tensors = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Float64Array.from(v)]));
 
-        const base = referenceLoss(ref, p64, xs, es);
+        const base = referenceLoss(ref, p64, xs, es, labels);
         expect(Math.abs(report.loss - base.loss)).toBeLessThan(1e-4 * (1 + Math.abs(base.loss)));
         expect(Math.abs(report.kl - base.kl)).toBeLessThan(1e-4 * (1 + Math.abs(base.kl)));
 
@@ -48,8 +51,8 @@ describe('whole-model gradient against finite differences', () => {
           const picks = new Set([0, values.length - 1, ...Array.from({ length: 6 }, () => Math.floor(next(0, 1) * values.length))]);
           for (const i of picks) {
             const keep = values[i];
-            values[i] = keep + h; const up = referenceLoss(ref, p64, xs, es).loss;
-            values[i] = keep - h; const down = referenceLoss(ref, p64, xs, es).loss;
+            values[i] = keep + h; const up = referenceLoss(ref, p64, xs, es, labels).loss;
+            values[i] = keep - h; const down = referenceLoss(ref, p64, xs, es, labels).loss;
             values[i] = keep;
             const fd = (up - down) / (2 * h);
             expect(Math.abs(grad[i] - fd), `${tensor.name}[${i}]: wasm ${grad[i]}, finite difference ${fd}`)

@@ -12,6 +12,18 @@ export interface RefConfig {
   alpha: number;
   likelihood: 'bernoulli' | 'gaussian';
   beta: number;
+  /** A conditional VAE: each row's one-hot class joins the encoder's and the decoder's input. */
+  conditional?: { classes: number };
+}
+
+function withOneHot(rows: Float64Array[], labels: number[] | undefined, classes: number): Float64Array[] {
+  if (!labels) return rows;
+  return rows.map((row, r) => {
+    const out = new Float64Array(row.length + classes);
+    out.set(row);
+    out[row.length + labels[r]] = 1;
+    return out;
+  });
 }
 
 export function activate(x: number, name: string, alpha: number): number {
@@ -49,9 +61,9 @@ function mlp(prefix: string, dims: number[], p: Tensors, x: Float64Array[], c: R
 }
 
 /** Mean per-example loss (reconstruction + β·KL) for rows x with noise eps (rows × latent). */
-export function referenceLoss(c: RefConfig, p: Tensors, x: Float64Array[], eps: Float64Array[]): { loss: number; reconstruction: number; kl: number } {
-  const L = c.latentDim;
-  const head = mlp('encoder', [c.inputDim, ...c.hidden, 2 * L], p, x, c);
+export function referenceLoss(c: RefConfig, p: Tensors, x: Float64Array[], eps: Float64Array[], labels?: number[]): { loss: number; reconstruction: number; kl: number } {
+  const L = c.latentDim, C = c.conditional?.classes ?? 0;
+  const head = mlp('encoder', [c.inputDim + C, ...c.hidden, 2 * L], p, withOneHot(x, labels, C), c);
   let kl = 0;
   const z = head.map((h, r) => {
     const out = new Float64Array(L);
@@ -62,7 +74,7 @@ export function referenceLoss(c: RefConfig, p: Tensors, x: Float64Array[], eps: 
     }
     return out;
   });
-  const out = mlp('decoder', [L, ...c.decoderHidden, c.inputDim], p, z, c);
+  const out = mlp('decoder', [L + C, ...c.decoderHidden, c.inputDim], p, withOneHot(z, labels, C), c);
   let rec = 0;
   out.forEach((row, r) => {
     for (let i = 0; i < c.inputDim; i++) {

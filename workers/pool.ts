@@ -254,10 +254,10 @@ export class WorkerPool implements Executor {
     await this.all('encode', undefined, (api, w) => api.encode(data, rows[w], rows[w + 1] - rows[w], out + width * rows[w]));
   }
 
-  async decode(z: number, count: number, out: number, noiseSeed?: number): Promise<void> {
+  async decode(z: number, count: number, out: number, noiseSeed?: number, labels = 0): Promise<void> {
     const rows = this.rowBounds(count), L = 4 * this.plan.latentDim, D = 4 * this.plan.inputDim;
     await this.all('decode', undefined, (api, w) =>
-      api.decode(z + L * rows[w], rows[w + 1] - rows[w], out + D * rows[w], noiseSeed, rows[w]));
+      api.decode(z + L * rows[w], rows[w + 1] - rows[w], out + D * rows[w], noiseSeed, rows[w], labels && labels + 4 * rows[w]));
   }
 
   /** Testing hook: make worker `w` throw or exit at a step. */

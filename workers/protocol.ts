@@ -95,6 +95,6 @@ export interface WorkerApi {
   run(command: RunCommand): number;
   evaluate(data: DataRef, start: number, rows: number, seed: number, stream: number): LossSums;
   encode(data: DataRef, start: number, rows: number, out: number): void;
-  decode(z: number, rows: number, out: number, noiseSeed: number | undefined, rowOffset: number): void;
+  decode(z: number, rows: number, out: number, noiseSeed: number | undefined, rowOffset: number, labels: number): void;
   injectFault(fault: FaultInjection | null): void;
 }

@@ -156,8 +156,8 @@ const api: WorkerApi = {
   encode(data, start, rows, out) {
     ready().encodeRows(data, start, rows, out);
   },
-  decode(z, rows, out, noiseSeed, rowOffset) {
-    ready().decodeRows(z, rows, out, noiseSeed, rowOffset);
+  decode(z, rows, out, noiseSeed, rowOffset, labels) {
+    ready().decodeRows(z, rows, out, noiseSeed, rowOffset, labels);
   },
   injectFault(f) {
     fault = f;

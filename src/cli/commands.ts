@@ -1,8 +1,8 @@
 // wasm-vae eval | sample | reconstruct | bench.
 import { measureCeiling, measureGemms } from '../bench.js';
 import { VAE } from '../vae.js';
-import { loadData, loadModel, logger, num, parse, required, workersFlag } from './common.js';
-import { writeReconstructions, writeSamples } from './pictures.js';
+import { loadData, loadModel, logger, num, parse, required, UsageError, workersFlag } from './common.js';
+import { labelsFor, writeReconstructions, writeSamples } from './pictures.js';
 
 const DATA_OPTION = `  --data DIR          directory with the four MNIST-format IDX files (.gz or raw); default:
                       $WASM_VAE_DATA if set, else the download cache ($WASM_VAE_CACHE or
@@ -34,6 +34,7 @@ Options:
   --out FILE.png      where to write the grid (required)
   --n N               number of images (default 64)
   --seed N            noise seed (default 1); the same seed draws the same images
+  --label K           a conditional model: draw every image of class K (default: one row per class)
 ${TAIL_OPTIONS}
 
 Example: wasm-vae sample --model runs/mnist/model.safetensors --n 100 --seed 7 --out samples.png`;
@@ -64,7 +65,7 @@ export async function evaluate(argv: string[]): Promise<void> {
   const vae = await VAE.load(required(v.model, 'model'), { workers: workersFlag(v.workers) });
   try {
     const mnist = await loadData(v.data, logger(json));
-    const r = await vae.evaluate(mnist.test.bytes);
+    const r = await vae.evaluate(mnist.test.bytes, { labels: labelsFor(vae, mnist.test) });
     if (json) console.log(JSON.stringify({ ...r, examples: mnist.test.count }));
     else console.log(`test loss ${r.loss.toFixed(2)} nats per example (reconstruction ${r.reconstruction.toFixed(2)}, KL ${r.kl.toFixed(2)}), ${mnist.test.count} examples`);
   } finally {
@@ -78,7 +79,7 @@ function squareSide(dim: number): number {
 }
 
 export async function sample(argv: string[]): Promise<void> {
-  const v = parse(argv, { model: { type: 'string' }, out: { type: 'string' }, n: { type: 'string' }, seed: { type: 'string' } });
+  const v = parse(argv, { model: { type: 'string' }, out: { type: 'string' }, n: { type: 'string' }, seed: { type: 'string' }, label: { type: 'string' } });
   if (v.help) { console.log(SAMPLE_HELP); return; }
   required(v.model, 'model');
   const out = required(v.out, 'out');
@@ -87,7 +88,10 @@ export async function sample(argv: string[]): Promise<void> {
   try {
     const side = squareSide(vae.config.inputDim);
     if (!side) throw new Error(`inputDim ${vae.config.inputDim} is not a square image; cannot draw a grid`);
-    await writeSamples(vae, out, side, side, n, seed);
+    const classes = vae.config.conditional?.classes;
+    if (v.label !== undefined && !classes) throw new UsageError(`--label: ${v.model} is not a conditional model`);
+    const label = v.label === undefined ? undefined : num(v.label, 'label', 0, { integer: true, min: 0, max: classes! - 1 });
+    await writeSamples(vae, out, side, side, n, seed, label);
     if (v.json) console.log(JSON.stringify({ out, n, seed })); else console.log(`wrote ${n} samples to ${out}`);
   } finally {
     await vae.dispose();

@@ -12,16 +12,33 @@ import type { EpochLog } from '../train/options.js';
 export type { BatchPoint };
 import type { VAE } from '../vae.js';
 
-export async function writeSamples(vae: VAE, path: string, rows: number, cols: number, n = 64, seed = 1): Promise<void> {
-  const columns = Math.ceil(Math.sqrt(n));
-  await writeFileAtomic(path, encodeGrayPng(upscale(gridImage(await vae.sample(n, { seed }), n, rows, cols, columns), 2)));
+/**
+ * samples.png: n images from the prior in a square grid; for a conditional model one row per
+ * class (`label`: all n of that class instead).
+ */
+export async function writeSamples(vae: VAE, path: string, rows: number, cols: number, n = 64, seed = 1, label?: number): Promise<void> {
+  const classes = vae.config.conditional?.classes;
+  let columns = Math.ceil(Math.sqrt(n)), labels: number[] | undefined;
+  if (classes && label === undefined) {
+    columns = Math.max(1, Math.round(n / classes));
+    n = columns * classes;
+    labels = Array.from({ length: n }, (_, i) => Math.floor(i / columns));
+  } else if (classes) {
+    labels = new Array<number>(n).fill(label!);
+  }
+  await writeFileAtomic(path, encodeGrayPng(upscale(gridImage(await vae.sample(n, { seed, labels }), n, rows, cols, columns), 2)));
+}
+
+/** A conditional model's labels for the first `n` rows of a split (undefined for an unconditional model). */
+export function labelsFor(vae: VAE, split: MnistSplit, n = split.count): Uint8Array | undefined {
+  return vae.config.conditional ? split.labels.subarray(0, n) : undefined;
 }
 
 export async function writeReconstructions(vae: VAE, split: MnistSplit, path: string, n = 16): Promise<void> {
   const originals = split.images.subarray(0, n * split.dim);
   const both = new Float32Array(2 * n * split.dim);
   both.set(originals);
-  both.set(await vae.reconstruct(originals), originals.length);
+  both.set(await vae.reconstruct(originals, { labels: labelsFor(vae, split, n) }), originals.length);
   await writeFileAtomic(path, encodeGrayPng(upscale(gridImage(both, 2 * n, split.rows, split.cols, n), 2)));
 }
 
@@ -38,7 +55,7 @@ export async function writeLossCurves(path: string, epochs: EpochLog[], batches:
  * else the first two principal components (their share of the variance on the axes).
  */
 export async function writeLatent(vae: VAE, split: MnistSplit, path: string): Promise<void> {
-  const { mean } = await vae.encode(split.bytes);
+  const { mean } = await vae.encode(split.bytes, { labels: labelsFor(vae, split) });
   const L = vae.config.latentDim;
   let xy: Float32Array, xLabel: string, yLabel: string, title: string;
   if (L <= 2) {
@@ -71,7 +88,7 @@ export async function writeAll(vae: VAE, test: MnistSplit, out: string, epochs: 
   await writeReconstructions(vae, test, join(out, 'reconstructions.png'));
   await writeLossCurves(join(out, 'loss.svg'), epochs, batches);
   await writeLatent(vae, test, join(out, 'latent.svg'));
-  if (vae.config.latentDim === 2) {
+  if (vae.config.latentDim === 2 && !vae.config.conditional) {
     await writeManifold(vae, join(out, 'manifold.png'), test.rows, test.cols);
     written.push('manifold.png');
   }

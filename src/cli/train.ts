@@ -11,7 +11,7 @@ import { type LossReport, VAE } from '../vae.js';
 import { packageVersion } from '../version.js';
 import { CLEAR_TO_END, formatDuration, formatRate, progressLine } from './progress.js';
 import { loadData, logger, num, oneOf, parse, UsageError, workersFlag } from './common.js';
-import { type BatchPoint, writeAll } from './pictures.js';
+import { type BatchPoint, labelsFor, writeAll } from './pictures.js';
 import { SCHEDULE_FLAGS, SCHEDULE_HELP, scheduleOptions } from './schedule-flags.js';
 
 export const TRAIN_HELP = `Usage: wasm-vae train [options]
@@ -39,6 +39,8 @@ ${SCHEDULE_HELP}
   --out DIR           output directory (default runs/mnist)
   --resume            continue from DIR/checkpoint.safetensors (same flags); reaches exactly the
                       parameters of an uninterrupted run, also after Ctrl-C part-way through an epoch
+  --conditional       a conditional VAE: the digit's one-hot code joins the encoder's and the
+                      decoder's input (samples.png then shows one row per digit)
   --allow-changes     with --resume: continue although --lr, --batch-size or --optimizer differ
                       from the checkpoint's (refused otherwise)
   --force             replace an earlier run's files in --out (without it a used --out is refused)
@@ -73,7 +75,7 @@ export async function train(argv: string[]): Promise<number> {
     likelihood: { type: 'string' }, beta: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
     lr: { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
     workers: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' }, force: { type: 'boolean' },
-    'allow-changes': { type: 'boolean' }, ...SCHEDULE_FLAGS,
+    'allow-changes': { type: 'boolean' }, conditional: { type: 'boolean' }, ...SCHEDULE_FLAGS,
   });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   const hidden = String(v.hidden ?? '400').split(',').filter((s) => s !== '').map((s) => num(s, 'hidden', 0, { integer: true, min: 1 }));
@@ -97,6 +99,7 @@ export async function train(argv: string[]): Promise<number> {
 
   const mnist = await loadData(v.data, log);
   config.inputDim = mnist.train.dim;
+  if (v.conditional) config.conditional = { classes: 10 }; // MNIST-format labels are digits 0–9 (loadMnist checks them)
   const checkpoint = join(out, 'checkpoint.safetensors');
   let vae: VAE;
   let earlier: EpochLog[] = [];
@@ -150,6 +153,7 @@ export async function train(argv: string[]): Promise<number> {
     if (remaining > 0) {
       const h = await vae.fit(mnist.train.bytes.subarray(0, rows * mnist.train.dim), {
         epochs: remaining, batchSize, learningRate, optimizer, workers, validation: mnist.test.bytes, signal: interrupt.signal, ...schedules,
+        labels: labelsFor(vae, mnist.train, rows), validationLabels: labelsFor(vae, mnist.test),
         onBatchEnd: (b) => {
           batchPoints.push({ x: b.epoch - 1 + b.batch / b.batches, values: [b.loss, b.reconstruction, b.kl] });
           const now = performance.now();
@@ -201,7 +205,7 @@ export async function train(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     await vae.save(join(out, 'model.safetensors'));
     const pictures = await writeAll(vae, mnist.test, out, history.epochs, batchPoints);
-    const final = await vae.evaluate(mnist.test.bytes);
+    const final = await vae.evaluate(mnist.test.bytes, { labels: labelsFor(vae, mnist.test) });
     history.test = final;
     await saveHistory();
     if (json) console.log(JSON.stringify({ type: 'final', test: final, out, files: ['model.safetensors', 'history.json', ...pictures], runtime: vae.runtime }));

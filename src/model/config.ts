@@ -25,9 +25,15 @@ export interface VAEConfig {
   beta?: number;
   /** Seeds initialisation, shuffling and noise (default 1). */
   seed?: number;
+  /**
+   * A conditional VAE (Sohn et al. 2015): every row's class, one-hot over `classes`, joins the
+   * encoder's input and the decoder's; fit, evaluate, encode, decode, sample and reconstruct then
+   * take `labels` (default: unconditional).
+   */
+  conditional?: { classes: number };
 }
 
-export type ResolvedConfig = Required<VAEConfig>;
+export type ResolvedConfig = Required<Omit<VAEConfig, 'conditional'>> & { conditional?: { classes: number } };
 
 function positiveInt(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -42,7 +48,7 @@ function widths(value: unknown, name: string): number[] {
 }
 
 const CONFIG_KEYS: readonly (keyof VAEConfig)[] = ['inputDim', 'hidden', 'decoderHidden', 'latentDim', 'activation', 'activationAlpha',
-  'likelihood', 'beta', 'seed'];
+  'likelihood', 'beta', 'seed', 'conditional'];
 
 /** Fills defaults and checks every value; throws ConfigError naming the bad field. */
 export function resolveConfig(config: VAEConfig): ResolvedConfig {
@@ -72,5 +78,15 @@ export function resolveConfig(config: VAEConfig): ResolvedConfig {
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new ConfigError(`seed must be an integer in [0, 2^32), got ${String(seed)}`);
   }
-  return { inputDim, hidden, decoderHidden, latentDim, activation, activationAlpha, likelihood, beta, seed };
+  let conditional: { classes: number } | undefined;
+  if (config.conditional !== undefined) {
+    checkKeys(config.conditional, ['classes'], 'conditional');
+    const classes = (config.conditional as { classes?: unknown }).classes;
+    if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 2 || classes > 65_536) {
+      throw new ConfigError(`conditional.classes must be an integer from 2 to 65,536, got ${String(classes)}`);
+    }
+    conditional = { classes };
+  }
+  // No `conditional` key for an unconditional model: its config (and files) stay as they were.
+  return { inputDim, hidden, decoderHidden, latentDim, activation, activationAlpha, likelihood, beta, seed, ...(conditional ? { conditional } : {}) };
 }

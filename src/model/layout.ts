@@ -58,12 +58,20 @@ function modelGraph(config: ResolvedConfig): ModelGraph {
     }
     return input;
   };
+  // A conditional model joins each row's one-hot class to the encoder's input and the decoder's.
+  const classes = config.conditional?.classes ?? 0;
+  const conditioned = (input: number, cols: number, gradient: boolean): number => {
+    if (!classes) return input;
+    const output = buffer(cols + classes, gradient);
+    ops.push({ kind: 'condition', input, output, cols, classes });
+    return output;
+  };
   const x = buffer(config.inputDim, false);
-  const head = stack('encoder', [config.inputDim, ...config.hidden, 2 * config.latentDim], x);
+  const head = stack('encoder', [config.inputDim + classes, ...config.hidden, 2 * config.latentDim], conditioned(x, config.inputDim, false));
   const eps = buffer(config.latentDim, false), z = buffer(config.latentDim, true);
   const latentOp = ops.length;
   ops.push({ kind: 'latent', input: head, output: z, eps, latent: config.latentDim });
-  const output = stack('decoder', [config.latentDim, ...config.decoderHidden, config.inputDim], z);
+  const output = stack('decoder', [config.latentDim + classes, ...config.decoderHidden, config.inputDim], conditioned(z, config.latentDim, true));
   ops.push(config.likelihood === 'bernoulli'
     ? { kind: 'bernoulli', input: output, target: x, dim: config.inputDim }
     : { kind: 'gaussian', input: output, target: x, dim: config.inputDim, logVar: -1 });

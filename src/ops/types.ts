@@ -24,6 +24,8 @@ export interface StepKeys {
   start: number;
   seed: number;
   stream: number;
+  /** Byte offset of the data rows' class labels (i32, indexed like the rows), 0 for an unconditional model. */
+  labels: number;
 }
 
 /** Loss terms an op contributes (summed over the rows). */
@@ -78,4 +80,7 @@ export interface BernoulliSpec { kind: 'bernoulli'; input: number; target: numbe
 /** Gaussian likelihood with a learned per-dimension log-variance (float offset). */
 export interface GaussianSpec { kind: 'gaussian'; input: number; target: number; dim: number; logVar: number }
 
-export type OpSpec = DenseSpec | LatentSpec | BernoulliSpec | GaussianSpec;
+/** Each row followed by the one-hot code of its label: output cols + classes wide. */
+export interface ConditionSpec { kind: 'condition'; input: number; output: number; cols: number; classes: number }
+
+export type OpSpec = DenseSpec | LatentSpec | BernoulliSpec | GaussianSpec | ConditionSpec;

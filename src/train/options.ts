@@ -1,7 +1,7 @@
 import type { OptimizerSettings } from '../engine.js';
 import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
-import type { DataInput } from '../input.js';
+import type { DataInput, LabelInput } from '../input.js';
 import type { RateReadout } from './rate.js';
 import { type BetaSchedule, checkBetaSchedule, checkEarlyStopping, checkLearningRateSchedule, type EarlyStopping, type LearningRateSchedule } from './schedule.js';
 
@@ -87,6 +87,10 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Rows to evaluate after each epoch (EpochLog.valLoss etc.), same format as the training data (default none). */
   validation?: DataInput;
+  /** A conditional model's class of every training row (Uint8Array, Int32Array or numbers in [0, classes)). */
+  labels?: LabelInput;
+  /** A conditional model's class of every validation row. */
+  validationLabels?: LabelInput;
   /** Called after every optimiser step with the batch's loss and live throughput; may be async (training waits). */
   onBatchEnd?: (log: BatchLog) => void | Promise<void>;
   /** Called after every epoch (and its validation); may be async (training waits). */
@@ -106,7 +110,7 @@ export interface FitOptions {
 /** The keys FitOptions accepts (unknown keys are refused with a ConfigError). */
 export const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = ['workers', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'beta1', 'beta2',
   'epsilon', 'weightDecay', 'momentum', 'nesterov', 'clipNorm', 'shuffle', 'validation', 'onBatchEnd', 'onEpochEnd', 'signal',
-  'betaSchedule', 'learningRateSchedule', 'earlyStopping', 'scheduleEpochs'];
+  'betaSchedule', 'learningRateSchedule', 'earlyStopping', 'scheduleEpochs', 'labels', 'validationLabels'];
 
 export interface ResolvedFit {
   epochs: number;
