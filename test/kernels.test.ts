@@ -290,6 +290,30 @@ for (const build of ['simd', 'relaxed'] as const) {
       }
     });
 
+    it('concat_onehot and take_cols: rows joined to one-hot labels (by index list or from start), and split back', () => {
+      const next = rng(21);
+      for (const [rows, cols, classes] of [[1, 1, 2], [3, 5, 3], [7, 17, 10]]) {
+        const src = randomArray(rows * cols, next), labels = Array.from({ length: 40 }, (_, i) => (i * 7) % classes);
+        const idxList = Array.from({ length: rows }, (_, r) => (r * 3 + 1) % 40);
+        const lab = K.arena.alloc(4 * 40); K.arena.i32(lab, 40).set(labels);
+        const idx = K.arena.alloc(4 * rows); K.arena.i32(idx, rows).set(idxList);
+        for (const [useIdx, start] of [[true, 0], [false, 5]] as const) {
+          const dst = K.put(new Array(rows * (cols + classes)).fill(-9));
+          K.k.concat_onehot(dst, K.put(src), rows, cols, lab, useIdx ? idx : 0, start, classes);
+          const got = K.get(dst, rows * (cols + classes));
+          const want = new Float32Array(rows * (cols + classes));
+          for (let r = 0; r < rows; r++) {
+            want.set(src.subarray(r * cols, (r + 1) * cols), r * (cols + classes));
+            want[r * (cols + classes) + cols + labels[useIdx ? idxList[r] : start + r]] = 1;
+          }
+          expect(Array.from(got), `${rows}x${cols}+${classes} ${useIdx ? 'idx' : 'start'}`).toEqual(Array.from(want));
+          const back = K.put(new Array(rows * cols).fill(0));
+          K.k.take_cols(back, dst, rows, cols, cols + classes);
+          expect(Array.from(K.get(back, rows * cols))).toEqual(Array.from(src));
+        }
+      }
+    });
+
     it('column sums, sum of squares, scale, fill, gathers and first_invalid', () => {
       const next = rng(13);
       const rows = 5, cols = 17, src = randomArray(rows * cols, next), ps = K.put(src);
