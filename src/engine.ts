@@ -35,7 +35,7 @@ export interface LossSums {
   kl: number;
   /**
    * Set when a training step must not be applied: the loss sums, or a gradient buffer of the
-   * backward pass (every layer's dY), hold NaN or ±Inf (NonFinite codes).
+   * backward pass (every op output's gradient), hold NaN or ±Inf (NonFinite codes).
    */
   nonFinite?: NonFinite;
 }
