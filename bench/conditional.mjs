@@ -2,21 +2,26 @@
 // (784-400-20-400-784, Adam 1e-3, batch 128) with --conditional on MNIST, draws `per` samples of
 // every class from the prior, and classifies each with a 1-nearest-neighbour classifier on the
 // MNIST training set (Euclidean distance on pixels); prints the share that match the asked label.
-// Usage: node bench/conditional.mjs [--epochs 10] [--per 100] [--workers 2] [--json]
+// In the same run, the equivalent PyTorch CVAE gets the same training and the same check
+// (bench/conditional-pytorch.py), when /usr/bin/python3 has torch: a low share that PyTorch shares
+// is the model's, not the library's.
+// Usage: node bench/conditional.mjs [--epochs 10] [--per 100] [--latent 20] [--workers 2] [--skip-torch] [--json]
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMnist, VAE } from 'wasm-vae';
 
 const { values } = parseArgs({ options: {
   epochs: { type: 'string', default: '10' }, per: { type: 'string', default: '100' }, workers: { type: 'string', default: '2' },
-  data: { type: 'string' }, json: { type: 'boolean' },
+  latent: { type: 'string', default: '20' }, data: { type: 'string' }, 'skip-torch': { type: 'boolean' }, json: { type: 'boolean' },
 } });
 const data = values.data ?? process.env.WASM_VAE_DATA ?? new URL('../../shared/data/mnist', import.meta.url).pathname;
 const mnist = await loadMnist({ dir: data });
-const epochs = Number(values.epochs), per = Number(values.per), workers = Number(values.workers);
-const vae = await VAE.create({ inputDim: 784, hidden: [400], latentDim: 20, seed: 1, conditional: { classes: 10 } });
+const epochs = Number(values.epochs), per = Number(values.per), workers = Number(values.workers), latentDim = Number(values.latent);
+const vae = await VAE.create({ inputDim: 784, hidden: [400], latentDim, seed: 1, conditional: { classes: 10 } });
 const t0 = performance.now();
 const h = await vae.fit(mnist.train.bytes, { epochs, workers, labels: mnist.train.labels, validation: mnist.test.bytes, validationLabels: mnist.test.labels });
-console.log(`conditional VAE: ${epochs} epochs in ${((performance.now() - t0) / 1000).toFixed(0)} s, test loss ${h.epochs.at(-1).valLoss.toFixed(2)} nats`);
+console.log(`conditional VAE 784-400-${latentDim}: ${epochs} epochs in ${((performance.now() - t0) / 1000).toFixed(0)} s, test loss ${h.epochs.at(-1).valLoss.toFixed(2)} nats`);
 const labels = Array.from({ length: 10 * per }, (_, i) => Math.floor(i / per));
 const samples = await vae.sample(10 * per, { seed: 7, labels });
 await vae.dispose();
@@ -42,4 +47,18 @@ for (let i = 0; i < labels.length; i++) {
 const accuracy = correct / labels.length;
 console.log(`1-NN on the 60,000 training images: ${(100 * accuracy).toFixed(1)} % of ${labels.length} samples are the digit asked for `
   + `(per digit: ${perClass.map((c) => `${Math.round((100 * c) / per)}`).join(' ')} %)`);
-if (values.json) console.log(JSON.stringify({ epochs, per, accuracy, perClass, testLoss: h.epochs.at(-1).valLoss }));
+let peer = null;
+if (!values['skip-torch']) {
+  const openblas = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+  const env = existsSync(openblas) ? { ...process.env, LD_LIBRARY_PATH: openblas } : process.env;
+  try {
+    const out = execFileSync('/usr/bin/python3', [new URL('conditional-pytorch.py', import.meta.url).pathname, data, String(epochs), String(per), String(workers), String(latentDim)],
+      { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    peer = JSON.parse(out.trim().split('\n').at(-1));
+    console.log(`PyTorch ${peer.torch}, the same CVAE and check: test loss ${peer.testLoss.toFixed(2)} nats, ${(100 * peer.accuracy).toFixed(1)} % `
+      + `(per digit: ${peer.perClass.map((c) => Math.round(100 * c)).join(' ')} %)`);
+  } catch {
+    console.log('PyTorch: not measured (/usr/bin/python3 with torch not found; apt-get install python3-torch)');
+  }
+}
+if (values.json) console.log(JSON.stringify({ epochs, per, latentDim, accuracy, perClass, testLoss: h.epochs.at(-1).valLoss, peer }));

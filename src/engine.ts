@@ -125,7 +125,7 @@ export class Engine {
   private view(row: number): OpContext {
     const { plan } = this, base = plan.workspaces[0];
     return {
-      k: this.k, params: plan.params, grads: plan.grads, pack: this.ws.pack, alpha: plan.alpha,
+      k: this.k, params: plan.params, grads: plan.grads, pack: this.ws.pack,
       buffer: base.buffers.map((b, i) => b + 4 * row * plan.widths[i]),
       gradient: base.gradients.map((g, i) => (g === 0 ? 0 : g + 4 * row * plan.widths[i])),
     };
@@ -133,7 +133,7 @@ export class Engine {
 
   /** This worker's own workspace (for inference, which runs a worker's rows a chunk at a time). */
   private own(): OpContext {
-    return { k: this.k, params: this.plan.params, grads: this.plan.grads, pack: this.ws.pack, alpha: this.plan.alpha,
+    return { k: this.k, params: this.plan.params, grads: this.plan.grads, pack: this.ws.pack,
       buffer: this.ws.buffers.slice(), gradient: this.ws.gradients.slice() };
   }
 

@@ -15,6 +15,10 @@ const CASES: { name: string; config: VAEConfig }[] = [
   { name: 'gaussian, sigmoid, no hidden layer', config: { inputDim: 4, hidden: [], latentDim: 2, activation: 'sigmoid', likelihood: 'gaussian', seed: 8 } },
   { name: 'conditional (3 classes), bernoulli, relu', config: { inputDim: 7, hidden: [6], latentDim: 2, activation: 'relu', seed: 9, conditional: { classes: 3 } } },
   { name: 'conditional (4 classes), gaussian, tanh, no hidden layer', config: { inputDim: 5, hidden: [], latentDim: 3, activation: 'tanh', likelihood: 'gaussian', seed: 10, conditional: { classes: 4 } } },
+  { name: 'layer lists; per-layer activations and α',
+    config: { inputDim: 8, latentDim: 3, seed: 11, activation: 'tanh',
+      encoder: [{ type: 'dense', units: 9 }, { type: 'dense', units: 6, activation: 'elu' }],
+      decoder: [{ type: 'dense', units: 7, activation: 'leaky_relu', alpha: 0.2 }, { type: 'dense', units: 8 }] } },
 ];
 
 describe('whole-model gradient against finite differences', () => {
@@ -23,7 +27,8 @@ describe('whole-model gradient against finite differences', () => {
       const vae = await VAE.create(config, { build: 'simd' });
       try {
         const c = vae.config;
-        const ref: RefConfig = { ...c, alpha: c.activationAlpha };
+        const stream = 3;
+        const ref: RefConfig = { ...c, alpha: c.activationAlpha } as RefConfig;
         const rows = 5, next = rng(99);
         const lo = c.likelihood === 'bernoulli' ? 0 : -2, hi = c.likelihood === 'bernoulli' ? 1 : 2;
         const x = randomArray(rows * c.inputDim, next, lo, hi);
@@ -31,7 +36,6 @@ describe('whole-model gradient against finite differences', () => {
         const params = vae.getParameters();
         if (params.output_log_var) params.output_log_var.set(randomArray(c.inputDim, next, -0.5, 0.5));
         vae.setParameters(params);
-        const stream = 3;
         const labels = c.conditional ? Array.from({ length: rows }, (_, r) => (r * 2 + 1) % c.conditional!.classes) : undefined;
         const report = await vae.computeGradients(x, stream, labels);
         const eps = await vae.noise(Int32Array.from({ length: rows }, (_, i) => i), stream);

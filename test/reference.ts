@@ -14,7 +14,12 @@ export interface RefConfig {
   beta: number;
   /** A conditional VAE: each row's one-hot class joins the encoder's and the decoder's input. */
   conditional?: { classes: number };
+  /** Layer lists in place of the widths (the encoder's head is added after its list). */
+  encoder?: RefLayer[];
+  decoder?: RefLayer[];
 }
+
+export type RefLayer = { type: 'dense'; units: number; activation?: string; alpha?: number };
 
 function withOneHot(rows: Float64Array[], labels: number[] | undefined, classes: number): Float64Array[] {
   if (!labels) return rows;
@@ -51,19 +56,27 @@ function dense(input: Float64Array[], w: Float64Array, b: Float64Array, inDim: n
   });
 }
 
-function mlp(prefix: string, dims: number[], p: Tensors, x: Float64Array[], c: RefConfig): Float64Array[] {
-  let h = x;
-  for (let i = 0; i + 1 < dims.length; i++) {
-    const last = i + 2 === dims.length;
-    h = dense(h, p[`${prefix}.${2 * i}.weight`], p[`${prefix}.${2 * i}.bias`], dims[i], dims[i + 1], last ? null : c.activation, c.alpha);
-  }
+/** A Sequential named `prefix` of dense layers (Linear + activation: two module indices). */
+function sequential(prefix: string, layers: RefLayer[], p: Tensors, x: Float64Array[], c: RefConfig): Float64Array[] {
+  let h = x, module = 0;
+  layers.forEach((l, i) => {
+    const name = `${prefix}.${module}`;
+    const act = l.activation ?? (i === layers.length - 1 ? null : c.activation);
+    // α: the model's for the model's activation, else the activation's usual default.
+    const alpha = l.alpha ?? (act === c.activation ? c.alpha : act === 'elu' ? 1 : 0.01);
+    h = dense(h, p[`${name}.weight`], p[`${name}.bias`], h[0].length, l.units, act, alpha);
+    module += 2;
+  });
   return h;
 }
+
+const denseLayers = (widths: number[]): RefLayer[] => widths.map((units) => ({ type: 'dense', units }));
 
 /** Mean per-example loss (reconstruction + β·KL) for rows x with noise eps (rows × latent). */
 export function referenceLoss(c: RefConfig, p: Tensors, x: Float64Array[], eps: Float64Array[], labels?: number[]): { loss: number; reconstruction: number; kl: number } {
   const L = c.latentDim, C = c.conditional?.classes ?? 0;
-  const head = mlp('encoder', [c.inputDim + C, ...c.hidden, 2 * L], p, withOneHot(x, labels, C), c);
+  const encoder = [...(c.encoder ?? denseLayers(c.hidden)), { type: 'dense', units: 2 * L } as RefLayer];
+  const head = sequential('encoder', encoder, p, withOneHot(x, labels, C), c);
   let kl = 0;
   const z = head.map((h, r) => {
     const out = new Float64Array(L);
@@ -74,7 +87,8 @@ export function referenceLoss(c: RefConfig, p: Tensors, x: Float64Array[], eps: 
     }
     return out;
   });
-  const out = mlp('decoder', [L + C, ...c.decoderHidden, c.inputDim], p, withOneHot(z, labels, C), c);
+  const decoder = c.decoder ?? denseLayers([...c.decoderHidden, c.inputDim]);
+  const out = sequential('decoder', decoder, p, withOneHot(z, labels, C), c);
   let rec = 0;
   out.forEach((row, r) => {
     for (let i = 0; i < c.inputDim; i++) {

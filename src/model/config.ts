@@ -1,5 +1,6 @@
 import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
+import type { LayerConfig } from '../ops/registry.js';
 
 export const ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'elu', 'tanh', 'sigmoid', 'softplus'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -9,10 +10,22 @@ export type Likelihood = 'bernoulli' | 'gaussian';
 export interface VAEConfig {
   /** Length of one input row (784 for MNIST). */
   inputDim: number;
-  /** Encoder hidden widths, e.g. [400]. */
-  hidden: number[];
+  /** Encoder hidden widths, e.g. [400]: dense layers with the model's activation (default []; or give `encoder`). */
+  hidden?: number[];
   /** Decoder hidden widths; defaults to the encoder's in reverse. */
   decoderHidden?: number[];
+  /**
+   * The encoder's layers before its head, a dense layer to [μ | log σ²] that is always added, in
+   * place of `hidden`: e.g. `[{ type: 'dense', units: 400 }, { type: 'dropout', rate: 0.2 }]`.
+   * A dense layer's `activation` defaults to the model's.
+   */
+  encoder?: LayerConfig[];
+  /**
+   * The decoder's layers from z to the output, in place of `decoderHidden`: the last must give
+   * `inputDim` values per row (logits or means; its `activation` defaults to identity).
+   * Required with `encoder` unless `decoderHidden` is given.
+   */
+  decoder?: LayerConfig[];
   /** Dimensions of z. */
   latentDim: number;
   /** Hidden layers' activation (default 'relu'). */
@@ -33,7 +46,8 @@ export interface VAEConfig {
   conditional?: { classes: number };
 }
 
-export type ResolvedConfig = Required<Omit<VAEConfig, 'conditional'>> & { conditional?: { classes: number } };
+type Optional = 'conditional' | 'encoder' | 'decoder';
+export type ResolvedConfig = Required<Omit<VAEConfig, Optional>> & Pick<VAEConfig, Optional>;
 
 function positiveInt(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -47,8 +61,33 @@ function widths(value: unknown, name: string): number[] {
   return value.map((v, i) => positiveInt(v, `${name}[${i}]`));
 }
 
-const CONFIG_KEYS: readonly (keyof VAEConfig)[] = ['inputDim', 'hidden', 'decoderHidden', 'latentDim', 'activation', 'activationAlpha',
-  'likelihood', 'beta', 'seed', 'conditional'];
+const CONFIG_KEYS: readonly (keyof VAEConfig)[] = ['inputDim', 'hidden', 'decoderHidden', 'encoder', 'decoder', 'latentDim', 'activation',
+  'activationAlpha', 'likelihood', 'beta', 'seed', 'conditional'];
+
+/** A list of layers: objects with a `type` (each layer's builder checks the rest when the model is built). */
+function layerList(value: unknown, name: string): LayerConfig[] {
+  if (!Array.isArray(value)) throw new ConfigError(`${name} must be an array of layers like { type: 'dense', units: 400 }, got ${String(value)}`);
+  value.forEach((l, i) => {
+    if (!l || typeof l !== 'object' || typeof (l as { type?: unknown }).type !== 'string') {
+      throw new ConfigError(`${name}[${i}] must be a layer like { type: 'dense', units: 400 }, got ${JSON.stringify(l) ?? String(l)}`);
+    }
+  });
+  return value as LayerConfig[];
+}
+
+/** Which of the two ways to give each half of the model the config uses: widths, or layer lists. */
+function layerLists(config: VAEConfig): Pick<VAEConfig, 'encoder' | 'decoder'> {
+  if (config.encoder !== undefined && config.hidden !== undefined) throw new ConfigError('give the encoder as hidden widths or as an encoder layer list, not both');
+  if (config.decoder !== undefined && config.decoderHidden !== undefined) throw new ConfigError('give the decoder as decoderHidden widths or as a decoder layer list, not both');
+  if (config.encoder !== undefined && config.decoder === undefined && config.decoderHidden === undefined) {
+    throw new ConfigError('a model with an encoder layer list needs a decoder layer list (or decoderHidden widths)');
+  }
+  // No `encoder`/`decoder` key unless given: a model of widths keeps its config (and its files).
+  return {
+    ...(config.encoder !== undefined ? { encoder: layerList(config.encoder, 'encoder') } : {}),
+    ...(config.decoder !== undefined ? { decoder: layerList(config.decoder, 'decoder') } : {}),
+  };
+}
 
 /** Fills defaults and checks every value; throws ConfigError naming the bad field. */
 export function resolveConfig(config: VAEConfig): ResolvedConfig {
@@ -58,6 +97,7 @@ export function resolveConfig(config: VAEConfig): ResolvedConfig {
   const latentDim = positiveInt(config.latentDim, 'latentDim');
   const hidden = widths(config.hidden ?? [], 'hidden');
   const decoderHidden = config.decoderHidden === undefined ? [...hidden].reverse() : widths(config.decoderHidden, 'decoderHidden');
+  const lists = layerLists(config);
   const activation = config.activation ?? 'relu';
   if (!ACTIVATIONS.includes(activation)) {
     throw new ConfigError(`activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(activation)}`);
@@ -88,5 +128,5 @@ export function resolveConfig(config: VAEConfig): ResolvedConfig {
     conditional = { classes };
   }
   // No `conditional` key for an unconditional model: its config (and files) stay as they were.
-  return { inputDim, hidden, decoderHidden, latentDim, activation, activationAlpha, likelihood, beta, seed, ...(conditional ? { conditional } : {}) };
+  return { inputDim, hidden, decoderHidden, ...lists, latentDim, activation, activationAlpha, likelihood, beta, seed, ...(conditional ? { conditional } : {}) };
 }

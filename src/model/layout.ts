@@ -1,10 +1,12 @@
 // The model as ops, and where each parameter tensor lives in the flat parameter vector. The ops
-// are those of the equivalent PyTorch module — encoder = Sequential(Linear, act, …, Linear(·,
-// 2·latent)) giving [μ | log σ²], decoder = Sequential(Linear(latent, ·), act, …, Linear(·,
-// inputDim)) — over numbered buffers; each op declares its own tensors (names, shapes,
-// initialisation), which are laid out in op order on 16-float boundaries.
-import { opFor } from '../ops/registry.js';
-import type { Init, OpSpec } from '../ops/types.js';
+// are those of the equivalent PyTorch module — encoder = Sequential(layers…, Linear(·, 2·latent))
+// giving [μ | log σ²], decoder = Sequential(layers…) ending in inputDim values — over numbered
+// buffers. Widths (`hidden: [400]`) are the layer list [Linear(·, 400), ReLU]; each layer's
+// builder (in its op's file) checks its config and makes its op; each op declares its own tensors
+// (names, shapes, initialisation), which are laid out in op order on 16-float boundaries.
+import { ConfigError } from '../errors.js';
+import { LAYERS, type LayerConfig, opFor, type OpSpec } from '../ops/registry.js';
+import type { Init } from '../ops/types.js';
 import { ACTIVATIONS, type ResolvedConfig } from './config.js';
 
 export interface TensorInfo {
@@ -43,20 +45,39 @@ export function activationCode(name: string): number {
   return ACTIVATIONS.indexOf(name as (typeof ACTIVATIONS)[number]);
 }
 
-/** The reference VAE as a list of ops (parameter offsets still unassigned). */
+/** The encoder's layers (before its head) and the decoder's (to the output), from widths or from the config's lists. */
+function layerLists(config: ResolvedConfig): { encoder: LayerConfig[]; decoder: LayerConfig[] } {
+  const dense = (units: number): LayerConfig => ({ type: 'dense', units });
+  return {
+    encoder: config.encoder ?? config.hidden.map(dense),
+    decoder: config.decoder ?? [...config.decoderHidden.map(dense), { type: 'dense', units: config.inputDim }],
+  };
+}
+
+/** The VAE as a list of ops over numbered buffers (parameter offsets still unassigned); ConfigError for a bad layer. */
 function modelGraph(config: ResolvedConfig): ModelGraph {
   const widths: number[] = [], hasGradient: boolean[] = [];
   const buffer = (width: number, gradient: boolean) => { widths.push(width); hasGradient.push(gradient); return widths.length - 1; };
   const ops: OpSpec[] = [];
-  let layer = 0;
-  const stack = (prefix: string, dims: number[], input: number): number => {
-    for (let i = 0; i + 1 < dims.length; i++) {
-      const output = buffer(dims[i + 1], true), last = i + 2 === dims.length;
-      ops.push({ kind: 'dense', name: `${prefix}.${2 * i}`, layer: layer++, input, output, inDim: dims[i], outDim: dims[i + 1],
-        weight: -1, bias: -1, act: last ? 0 : activationCode(config.activation) });
-      input = output;
-    }
-    return input;
+  let layer = 0; // layers with parameters so far: the dense layers' initialisation streams
+  const model = activationCode(config.activation);
+  const alpha = (act: number) => (act === model ? config.activationAlpha : ACTIVATIONS[act] === 'elu' ? 1 : 0.01);
+  // Layers in a Sequential named `prefix`; the last layer's activation defaults to `lastAct`.
+  const stack = (prefix: string, layers: LayerConfig[], input: number, width: number, lastAct: number): [number, number] => {
+    let module = 0;
+    layers.forEach((l, i) => {
+      const builder = LAYERS.get(l.type);
+      const where = `${prefix}[${i}]`;
+      if (!builder) throw new ConfigError(`${where}.type must be one of ${[...LAYERS.keys()].join(', ')}, got ${JSON.stringify(l.type)}`);
+      const built = builder.build(l, { input, width, buffer, name: `${prefix}.${module}`, layer, index: ops.length, where,
+        activation: i === layers.length - 1 ? lastAct : model, alpha });
+      if (opFor(built.spec).parameters(built.spec).length) layer++;
+      ops.push(built.spec);
+      module += built.modules;
+      input = built.output;
+      width = built.width;
+    });
+    return [input, width];
   };
   // A conditional model joins each row's one-hot class to the encoder's input and the decoder's.
   const classes = config.conditional?.classes ?? 0;
@@ -66,12 +87,20 @@ function modelGraph(config: ResolvedConfig): ModelGraph {
     ops.push({ kind: 'condition', input, output, cols, classes });
     return output;
   };
+  const lists = layerLists(config);
   const x = buffer(config.inputDim, false);
-  const head = stack('encoder', [config.inputDim + classes, ...config.hidden, 2 * config.latentDim], conditioned(x, config.inputDim, false));
+  const identity = activationCode('identity');
+  // The encoder's head, a dense layer to [μ | log σ²], is always there: the layer list is what comes before it.
+  const head = stack('encoder', [...lists.encoder, { type: 'dense', units: 2 * config.latentDim }],
+    conditioned(x, config.inputDim, false), config.inputDim + classes, identity)[0];
   const eps = buffer(config.latentDim, false), z = buffer(config.latentDim, true);
   const latentOp = ops.length;
   ops.push({ kind: 'latent', input: head, output: z, eps, latent: config.latentDim });
-  const output = stack('decoder', [config.latentDim + classes, ...config.decoderHidden, config.inputDim], conditioned(z, config.latentDim, true));
+  const [output, width] = stack('decoder', lists.decoder, conditioned(z, config.latentDim, true), config.latentDim + classes, identity);
+  if (width !== config.inputDim) {
+    const last = lists.decoder.length ? `decoder[${lists.decoder.length - 1}]` : 'the decoder list is empty';
+    throw new ConfigError(`the decoder's last layer must give inputDim = ${config.inputDim} values per row, got ${width} (${last})`);
+  }
   ops.push(config.likelihood === 'bernoulli'
     ? { kind: 'bernoulli', input: output, target: x, dim: config.inputDim }
     : { kind: 'gaussian', input: output, target: x, dim: config.inputDim, logVar: -1 });

@@ -1,6 +1,6 @@
 // The plan: what every thread running a model's steps knows of it, as plain data (sent to each
 // worker once, when the pool starts).
-import type { OpSpec } from '../ops/types.js';
+import type { OpSpec } from '../ops/registry.js';
 
 /**
  * Per-worker scratch for at most `rows` rows of a step, byte offsets: every buffer of the plan
@@ -24,7 +24,6 @@ export interface Plan {
   latentDim: number;
   bernoulli: boolean;
   beta: number;
-  alpha: number;
   seed: number;
   /** The model, in the order data flows: encoder ops, the latent op, decoder ops, the likelihood. */
   ops: OpSpec[];

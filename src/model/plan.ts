@@ -4,7 +4,7 @@ import type { Arena } from '../arena.js';
 import { splitRange } from '../engine.js';
 import type { Ownership, Plan, Workspace } from './plan-types.js';
 import { opFor } from '../ops/registry.js';
-import type { OpSpec } from '../ops/types.js';
+import type { OpSpec } from '../ops/registry.js';
 import type { KernelExports } from '../kernels.js';
 import type { ResolvedConfig } from './config.js';
 import type { ParameterLayout } from './layout.js';
@@ -52,13 +52,11 @@ export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig
     gradients: gradients.map((g) => (g ? g[w] : 0)),
     pack: arena.alloc(k.gemm_scratch_bytes()),
   }));
-  const alpha = config.activation === 'leaky_relu' || config.activation === 'elu' ? config.activationAlpha : 0;
   return {
     inputDim: config.inputDim,
     latentDim: config.latentDim,
     bernoulli: config.likelihood === 'bernoulli',
     beta: config.beta,
-    alpha,
     seed: config.seed,
     ops: graph.ops, latentOp: graph.latentOp, widths: graph.widths, x: graph.x, head: graph.head, z: graph.z, output: graph.output,
     params: model.params,

@@ -1,12 +1,14 @@
 // The model summary Keras users know: the layers in order with their output widths and
 // parameters, the tensors with their shapes, the totals and where training stands.
-import { ACTIVATIONS, type ResolvedConfig } from './config.js';
+import { opFor } from '../ops/registry.js';
+import type { SummaryRow } from '../ops/types.js';
+import type { ResolvedConfig } from './config.js';
 import type { ParameterLayout } from './layout.js';
 
 export interface ModelSummary {
   config: ResolvedConfig;
   /** The layers in the order data flows through them. */
-  layers: { name: string; kind: string; input: number; output: number; activation: string; parameters: number }[];
+  layers: SummaryRow[];
   /** Every parameter tensor under its PyTorch name. */
   tensors: { name: string; shape: number[]; parameters: number }[];
   parameters: number;
@@ -18,15 +20,12 @@ export function summarize(config: ResolvedConfig, layout: ParameterLayout, progr
   const { graph } = layout;
   const layers: ModelSummary['layers'] = [];
   for (const spec of graph.ops) {
-    if (spec.kind === 'dense') {
-      const activation = spec.output === graph.head ? 'none: [μ | log σ²]'
-        : spec.output === graph.output ? `none: ${config.likelihood === 'bernoulli' ? 'logits' : 'means'}` : ACTIVATIONS[spec.act];
-      layers.push({ name: spec.name, kind: 'dense', input: spec.inDim, output: spec.outDim, activation, parameters: spec.inDim * spec.outDim + spec.outDim });
-    } else if (spec.kind === 'latent') {
-      layers.push({ name: 'z = μ + σ·ε', kind: 'sample', input: 2 * spec.latent, output: spec.latent, activation: '', parameters: 0 });
-    } else if (spec.kind === 'gaussian') {
-      layers.push({ name: 'output_log_var', kind: 'gaussian', input: spec.dim, output: spec.dim, activation: '', parameters: spec.dim });
-    }
+    const row = opFor(spec).summary(spec);
+    if (!row) continue;
+    // The two dense layers whose outputs are not activations: say what they give instead.
+    if (spec.kind === 'dense' && spec.output === graph.head) row.activation = 'none: [μ | log σ²]';
+    if (spec.kind === 'dense' && spec.output === graph.output) row.activation = `none: ${config.likelihood === 'bernoulli' ? 'logits' : 'means'}`;
+    layers.push(row);
   }
   return { config, layers, tensors, parameters: tensors.reduce((s, t) => s + t.parameters, 0), progress };
 }

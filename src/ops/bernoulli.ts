@@ -1,6 +1,9 @@
 // The Bernoulli likelihood on logits: −log p(x|z) summed (stable form), and in training its
 // gradient σ(logits) − x written as ∂/∂logits in the same pass.
-import type { BernoulliSpec, Op } from './types.js';
+import type { Op } from './types.js';
+
+/** Bernoulli likelihood on logits against targets in [0, 1]. */
+export interface BernoulliSpec { kind: 'bernoulli'; input: number; target: number; dim: number }
 
 export const bernoulli: Op<BernoulliSpec> = {
   parameters: () => [],
@@ -11,4 +14,5 @@ export const bernoulli: Op<BernoulliSpec> = {
   units: () => 0,
   backwardParams() {},
   parameterRanges: () => [],
+  summary: () => null,
 };

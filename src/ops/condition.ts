@@ -1,7 +1,10 @@
 // The conditional VAE's join (Sohn et al. 2015): each row followed by the one-hot code of its
 // class, as input to the encoder and to the decoder. No parameters; backward passes the gradient
 // of the row's own columns on (the label columns are data).
-import type { ConditionSpec, Op } from './types.js';
+import type { Op } from './types.js';
+
+/** Each row followed by the one-hot code of its label: output cols + classes wide. */
+export interface ConditionSpec { kind: 'condition'; input: number; output: number; cols: number; classes: number }
 
 export const condition: Op<ConditionSpec> = {
   parameters: () => [],
@@ -15,4 +18,5 @@ export const condition: Op<ConditionSpec> = {
   units: () => 0,
   backwardParams() {},
   parameterRanges: () => [],
+  summary: () => null,
 };

@@ -2,11 +2,31 @@
 // the bias and the activation into the GEMM's tile stores; backward first turns ∂/∂Y into
 // ∂/∂(pre-activation) in place, then gives ∂/∂X; the parameter gradients of output units
 // [u0, u1) are one GEMM over all the pass's rows (rows in order: the same sums for any worker count).
-import type { DenseSpec, Op } from './types.js';
+import { checkKeys } from '../check-keys.js';
+import { ConfigError } from '../errors.js';
+import { ACTIVATIONS, type Activation } from '../model/config.js';
+import type { Op } from './types.js';
+
+/**
+ * A dense layer Y = act(X·Wᵀ + b), weight [out, in] and bias at float offsets; `name` is its
+ * PyTorch module path ('encoder.0'), `layer` its index among the layers with parameters (its seed streams).
+ */
+export interface DenseSpec {
+  kind: 'dense'; name: string; layer: number; input: number; output: number; inDim: number; outDim: number; weight: number; bias: number; act: number;
+  /** Leaky ReLU's slope or ELU's α. */
+  alpha: number;
+}
+
+/**
+ * `{ type: 'dense', units: 400 }` in an encoder or decoder list; `activation` defaults to the
+ * model's (the decoder's last layer: identity), `alpha` (leaky ReLU's slope, ELU's α) to the
+ * model's activationAlpha for the model's activation, else 0.01 (leaky ReLU) or 1 (ELU).
+ */
+export interface DenseLayer { type: 'dense'; units: number; activation?: Activation; alpha?: number }
 
 const IDENTITY = 0;
 
-export const dense: Op<DenseSpec> = {
+export const dense: Op<DenseSpec, DenseLayer> = {
   // torch.nn.Linear's initialisation: weight and bias uniform in ±1/√in.
   parameters: (s) => [
     { name: `${s.name}.weight`, shape: [s.outDim, s.inDim], field: 'weight', init: { kind: 'uniform', bound: 1 / Math.sqrt(s.inDim), stream: 2 * s.layer + 1 } },
@@ -14,10 +34,10 @@ export const dense: Op<DenseSpec> = {
   ],
   forward(c, s, rows) {
     c.k.gemm_nt_bias_act(rows, s.outDim, s.inDim, c.buffer[s.input], s.inDim, c.params + 4 * s.weight, s.inDim,
-      c.buffer[s.output], s.outDim, c.params + 4 * s.bias, s.act, c.alpha, c.pack);
+      c.buffer[s.output], s.outDim, c.params + 4 * s.bias, s.act, s.alpha, c.pack);
   },
   backwardInput(c, s, rows) {
-    if (s.act !== IDENTITY) c.k.act_backward(c.gradient[s.output], c.buffer[s.output], rows * s.outDim, s.act, c.alpha);
+    if (s.act !== IDENTITY) c.k.act_backward(c.gradient[s.output], c.buffer[s.output], rows * s.outDim, s.act, s.alpha);
     if (c.gradient[s.input] === 0) return; // the data: nothing to propagate into
     c.k.gemm_nn(rows, s.inDim, s.outDim, c.gradient[s.output], s.outDim, c.params + 4 * s.weight, s.inDim,
       c.gradient[s.input], s.inDim, 0, c.pack);
@@ -30,4 +50,23 @@ export const dense: Op<DenseSpec> = {
     c.k.col_sums(c.grads + 4 * (s.bias + u0), c.gradient[s.output] + 4 * u0, rows, u1 - u0, s.outDim, beta);
   },
   parameterRanges: (s, u0, u1) => [[s.weight + u0 * s.inDim, (u1 - u0) * s.inDim], [s.bias + u0, u1 - u0]],
+  summary: (s) => ({ name: s.name, kind: 'dense', input: s.inDim, output: s.outDim, activation: ACTIVATIONS[s.act], parameters: s.inDim * s.outDim + s.outDim }),
+  layer: {
+    type: 'dense',
+    build(l, c) {
+      checkKeys(l, ['type', 'units', 'activation', 'alpha'], c.where);
+      if (typeof l.units !== 'number' || !Number.isInteger(l.units) || l.units < 1) {
+        throw new ConfigError(`${c.where}.units must be a positive integer, got ${String(l.units)}`);
+      }
+      const act = l.activation === undefined ? c.activation : ACTIVATIONS.indexOf(l.activation);
+      if (act < 0) throw new ConfigError(`${c.where}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(l.activation)}`);
+      const alpha = l.alpha ?? c.alpha(act);
+      if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha <= 0) throw new ConfigError(`${c.where}.alpha must be a positive number, got ${String(alpha)}`);
+      const output = c.buffer(l.units, true);
+      const spec: DenseSpec = { kind: 'dense', name: c.name, layer: c.layer, input: c.input, output, inDim: c.width, outDim: l.units, weight: -1, bias: -1, act, alpha };
+      // Two Sequential modules, Linear and its activation (nn.Identity for identity), as the width
+      // shorthand has always named them: encoder.0, encoder.2, ….
+      return { spec, output, width: l.units, modules: 2 };
+    },
+  },
 };

@@ -1,6 +1,9 @@
 // The Gaussian likelihood with a learned per-dimension log-variance: −log N(x; μ, σ²) summed, and
 // in training ∂/∂μ in the same pass; its log-variance columns are the units workers own.
-import type { GaussianSpec, Op } from './types.js';
+import type { Op } from './types.js';
+
+/** Gaussian likelihood with a learned per-dimension log-variance (float offset). */
+export interface GaussianSpec { kind: 'gaussian'; input: number; target: number; dim: number; logVar: number }
 
 export const gaussian: Op<GaussianSpec> = {
   // log σ² per dimension, starting at 0 (unit variance).
@@ -15,4 +18,5 @@ export const gaussian: Op<GaussianSpec> = {
       c.grads + 4 * s.logVar, accumulate ? 1 : 0);
   },
   parameterRanges: (s, u0, u1) => [[s.logVar + u0, u1 - u0]],
+  summary: (s) => ({ name: 'output_log_var', kind: 'gaussian', input: s.dim, output: s.dim, activation: '', parameters: s.dim }),
 };

@@ -1,7 +1,10 @@
 // The latent op: draws ε ~ N(0, I) keyed by (seed, stream, dataset index), z = μ + σ·ε from the
 // head [μ | log σ²], and KL(q(z|x) ‖ N(0, I)) (Kingma & Welling 2014, appendix B); backward
 // gives ∂/∂[μ | log σ²] from ∂/∂z, adding β·∂KL.
-import type { LatentSpec, Op } from './types.js';
+import type { Op } from './types.js';
+
+/** z = μ + σ·ε from the head [μ | log σ²], with KL(q ‖ N(0, I)). */
+export interface LatentSpec { kind: 'latent'; input: number; output: number; eps: number; latent: number }
 
 export const latent: Op<LatentSpec> = {
   parameters: () => [],
@@ -15,4 +18,5 @@ export const latent: Op<LatentSpec> = {
   units: () => 0,
   backwardParams() {},
   parameterRanges: () => [],
+  summary: (s) => ({ name: 'z = μ + σ·ε', kind: 'sample', input: 2 * s.latent, output: s.latent, activation: '', parameters: 0 }),
 };

@@ -1,5 +1,6 @@
-// What an op is: plain data in the plan (an OpSpec, sent to every worker) and, per kind, the
-// kernel calls that run it (an Op, found in the registration table in registry.ts).
+// What an op is: plain data in the plan (its spec, sent to every worker) and, per kind, the
+// kernel calls that run it (an Op, found in the registration table in registry.ts). Each op's
+// file declares its spec type; registry.ts joins them into OpSpec.
 import type { KernelExports } from '../kernels.js';
 
 /** Where an op runs: the instance's kernels and the byte offsets of this view's memory. */
@@ -13,8 +14,6 @@ export interface OpContext {
   gradient: number[];
   /** This worker's GEMM packing scratch. */
   pack: number;
-  /** Slope of leaky ReLU or α of ELU. */
-  alpha: number;
 }
 
 /** What a forward pass needs beyond the buffers: the rows' noise keys and β for the backward pass. */
@@ -52,7 +51,7 @@ export interface TensorDecl {
  * The kernels of one kind of op, forward and backward side by side. `units` is what ownership
  * splits among workers in the weight-gradient phase (0: no parameters).
  */
-export interface Op<S> {
+export interface Op<S extends { kind: string }, L = never> {
   /** The parameter tensors of this op, in the order they lie in the parameter vector. */
   parameters(s: S): TensorDecl[];
   /** Forward over `rows` rows; with `train`, also the gradient a loss op seeds the backward pass with. */
@@ -64,23 +63,43 @@ export interface Op<S> {
   backwardParams(c: OpContext, s: S, u0: number, u1: number, rows: number, accumulate: boolean): void;
   /** The parameter ranges (float offset, count) of units [u0, u1): what the optimiser steps. */
   parameterRanges(s: S, u0: number, u1: number): [number, number][];
+  /** How `vae.summary()` shows the op (null: not shown). */
+  summary(s: S): SummaryRow | null;
+  /** For an op users can put in `encoder` / `decoder` lists: checks a layer's config and builds the op. */
+  layer?: LayerBuilder<L, S>;
 }
 
-/**
- * A dense layer Y = act(X·Wᵀ + b), weight [out, in] and bias at float offsets; `name` is its
- * PyTorch module path ('encoder.0'), `layer` its index among the dense layers (its seed streams).
- */
-export interface DenseSpec {
-  kind: 'dense'; name: string; layer: number; input: number; output: number; inDim: number; outDim: number; weight: number; bias: number; act: number;
+/** One row of `vae.summary()`'s table. */
+export interface SummaryRow { name: string; kind: string; input: number; output: number; activation: string; parameters: number }
+
+/** Where a layer goes in the model being built. */
+export interface LayerContext {
+  /** The input's buffer and its width (floats per row). */
+  input: number;
+  width: number;
+  /** A new buffer of `width` floats per row, with a gradient buffer when `gradient`. */
+  buffer(width: number, gradient: boolean): number;
+  /** The module path PyTorch's Sequential would give the layer: 'encoder.2'. */
+  name: string;
+  /** How many layers with parameters come before this one (dense: its initialisation streams). */
+  layer: number;
+  /** The op's position in the model: unique, for noise streams of its own. */
+  index: number;
+  /** The activation code a dense layer gets by default here (the model's; identity for the decoder's last layer). */
+  activation: number;
+  /** The default α of an activation (leaky ReLU's slope, ELU's α): the model's activationAlpha for its own activation. */
+  alpha(activation: number): number;
+  /** Where the layer is, for errors: 'encoder[1]'. */
+  where: string;
 }
-/** z = μ + σ·ε from the head [μ | log σ²], with KL(q ‖ N(0, I)). */
-export interface LatentSpec { kind: 'latent'; input: number; output: number; eps: number; latent: number }
-/** Bernoulli likelihood on logits against targets in [0, 1]. */
-export interface BernoulliSpec { kind: 'bernoulli'; input: number; target: number; dim: number }
-/** Gaussian likelihood with a learned per-dimension log-variance (float offset). */
-export interface GaussianSpec { kind: 'gaussian'; input: number; target: number; dim: number; logVar: number }
 
-/** Each row followed by the one-hot code of its label: output cols + classes wide. */
-export interface ConditionSpec { kind: 'condition'; input: number; output: number; cols: number; classes: number }
+/** A layer's op, its output buffer and width, and how many Sequential modules it takes (Linear + ReLU: 2). */
+export interface BuiltLayer<S> { spec: S; output: number; width: number; modules: number }
 
-export type OpSpec = DenseSpec | LatentSpec | BernoulliSpec | GaussianSpec | ConditionSpec;
+export interface LayerBuilder<L, S> {
+  /** The layer config's type as users write it: { type: 'dense', … }. */
+  type: string;
+  /** Throws ConfigError naming `c.where` for a bad config; else the op. */
+  build(config: L, c: LayerContext): BuiltLayer<S>;
+}
+
