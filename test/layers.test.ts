@@ -21,6 +21,9 @@ async function trained(config: VAEConfig, workers: number): Promise<VAE> {
   return vae;
 }
 
+const LISTS: VAEConfig = { inputDim: 784, latentDim: 8, seed: 3, activation: 'tanh',
+  encoder: [{ type: 'dense', units: 64 }, { type: 'dense', units: 32, activation: 'relu' }], decoder: [{ type: 'dense', units: 64 }, { type: 'dense', units: 784 }] };
+
 describe('layer lists', () => {
   it('the width shorthand and the same layer list are one model: same names, same bits after training', async () => {
     const widths = await trained({ inputDim: 784, hidden: [64], latentDim: 8, seed: 3 }, 1);
@@ -29,6 +32,17 @@ describe('layer lists', () => {
     expect(lists.layout.tensors.map((t) => t.name)).toEqual(widths.layout.tensors.map((t) => t.name));
     expect(values(lists)).toEqual(values(widths));
     await widths.dispose(); await lists.dispose();
+  });
+
+  it('a layer-list model round-trips through its file: the same config, parameters and losses', async () => {
+    const vae = await trained(LISTS, 1);
+    const copy = await VAE.fromBytes(vae.toBytes());
+    expect(copy.config).toEqual(vae.config);
+    expect(Object.keys(copy.config)).not.toContain('hidden'); // one way per half: the config resolves to itself
+    expect(values(copy)).toEqual(values(vae));
+    const x = images.subarray(0, 784 * 50);
+    expect(await copy.evaluate(x)).toEqual(await vae.evaluate(x));
+    await vae.dispose(); await copy.dispose();
   });
 
   it('bad layer lists are ConfigErrors naming the layer, before any work', async () => {

@@ -5,21 +5,28 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { VAE } from '../src/index.js';
+import { VAE, type VAEConfig } from '../src/index.js';
 import { randomArray, rng } from './helpers.js';
 
 const PYTHON = '/usr/bin/python3';
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
 describe.skipIf(!hasTorch)('PyTorch interoperability', () => {
-  it('examples/pytorch/load.py loads a saved model and decodes what wasm-vae decodes', async () => {
-    const vae = await VAE.create({ inputDim: 30, hidden: [16, 12], latentDim: 2, seed: 5 });
+  it.each<[string, VAEConfig]>([
+    ['widths', { inputDim: 30, hidden: [16, 12], latentDim: 2, seed: 5 }],
+    ['layer lists with per-layer activations', { inputDim: 30, latentDim: 3, seed: 6, activation: 'elu', activationAlpha: 0.5,
+      encoder: [{ type: 'dense', units: 16 }, { type: 'dense', units: 12, activation: 'leaky_relu' }],
+      decoder: [{ type: 'dense', units: 12, activation: 'tanh' }, { type: 'dense', units: 16 }, { type: 'dense', units: 30 }] }],
+  ])('examples/pytorch/load.py loads a saved model (%s) and decodes what wasm-vae decodes', async (_, config) => {
+    const vae = await VAE.create(config);
     await vae.fit(randomArray(60 * 30, rng(3), 0, 1), { epochs: 2, batchSize: 20 });
     const path = join(mkdtempSync(join(tmpdir(), 'wasm-vae-torch-')), 'model.safetensors');
     await vae.save(path);
     const script = new URL('../examples/pytorch/load.py', import.meta.url).pathname;
     const torch = JSON.parse(execFileSync(PYTHON, [script, path]).toString()) as number[];
-    const ours = Array.from((await vae.decode(new Float32Array([0.5, -1]))).subarray(0, 8));
+    const z = new Float32Array(vae.config.latentDim);
+    z.set([0.5, -1]);
+    const ours = Array.from((await vae.decode(z)).subarray(0, 8));
     torch.forEach((v, i) => expect(Math.abs(v - ours[i])).toBeLessThan(1e-6));
     await vae.dispose();
   });

@@ -46,7 +46,9 @@ export interface VAEConfig {
   conditional?: { classes: number };
 }
 
-type Optional = 'conditional' | 'encoder' | 'decoder';
+// Each half of the model is either widths (hidden, decoderHidden) or a layer list (encoder, decoder):
+// the resolved config has one of the two keys per half, so it resolves again to itself.
+type Optional = 'conditional' | 'encoder' | 'decoder' | 'hidden' | 'decoderHidden';
 export type ResolvedConfig = Required<Omit<VAEConfig, Optional>> & Pick<VAEConfig, Optional>;
 
 function positiveInt(value: unknown, name: string): number {
@@ -95,9 +97,10 @@ export function resolveConfig(config: VAEConfig): ResolvedConfig {
   checkKeys(config, CONFIG_KEYS, 'VAE config');
   const inputDim = positiveInt(config.inputDim, 'inputDim');
   const latentDim = positiveInt(config.latentDim, 'latentDim');
-  const hidden = widths(config.hidden ?? [], 'hidden');
-  const decoderHidden = config.decoderHidden === undefined ? [...hidden].reverse() : widths(config.decoderHidden, 'decoderHidden');
   const lists = layerLists(config);
+  const hidden = lists.encoder ? undefined : widths(config.hidden ?? [], 'hidden');
+  const decoderHidden = lists.decoder ? undefined
+    : config.decoderHidden === undefined ? [...hidden!].reverse() : widths(config.decoderHidden, 'decoderHidden');
   const activation = config.activation ?? 'relu';
   if (!ACTIVATIONS.includes(activation)) {
     throw new ConfigError(`activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(activation)}`);
@@ -128,5 +131,5 @@ export function resolveConfig(config: VAEConfig): ResolvedConfig {
     conditional = { classes };
   }
   // No `conditional` key for an unconditional model: its config (and files) stay as they were.
-  return { inputDim, hidden, decoderHidden, ...lists, latentDim, activation, activationAlpha, likelihood, beta, seed, ...(conditional ? { conditional } : {}) };
+  return { inputDim, ...(hidden ? { hidden } : {}), ...(decoderHidden ? { decoderHidden } : {}), ...lists, latentDim, activation, activationAlpha, likelihood, beta, seed, ...(conditional ? { conditional } : {}) };
 }

@@ -49,8 +49,8 @@ export function activationCode(name: string): number {
 function layerLists(config: ResolvedConfig): { encoder: LayerConfig[]; decoder: LayerConfig[] } {
   const dense = (units: number): LayerConfig => ({ type: 'dense', units });
   return {
-    encoder: config.encoder ?? config.hidden.map(dense),
-    decoder: config.decoder ?? [...config.decoderHidden.map(dense), { type: 'dense', units: config.inputDim }],
+    encoder: config.encoder ?? config.hidden!.map(dense),
+    decoder: config.decoder ?? [...config.decoderHidden!.map(dense), { type: 'dense', units: config.inputDim }],
   };
 }
 

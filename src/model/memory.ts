@@ -28,8 +28,8 @@ export function checkModelFits(config: ResolvedConfig, layout: ParameterLayout, 
   const model = BYTES_PER_PARAMETER * layout.floats, scratch = workspaceBytes(layout, rows);
   if (model + scratch + HEADROOM <= WASM_MEMORY_LIMIT) return;
   const fits = Math.floor((WASM_MEMORY_LIMIT - HEADROOM - scratch) / BYTES_PER_PARAMETER);
-  const encoder = config.encoder ? `an encoder of ${config.encoder.length} layers` : `hidden [${config.hidden.join(', ')}]`;
-  const decoder = config.decoder ? `a decoder of ${config.decoder.length} layers` : `decoderHidden [${config.decoderHidden.join(', ')}]`;
+  const encoder = config.encoder ? `an encoder of ${config.encoder.length} layers` : `hidden [${config.hidden!.join(', ')}]`;
+  const decoder = config.decoder ? `a decoder of ${config.decoder.length} layers` : `decoderHidden [${config.decoderHidden!.join(', ')}]`;
   throw new MemoryLimitError(`this model (inputDim ${config.inputDim}, ${encoder}, latentDim ${config.latentDim}, ${decoder}) has ${parameters.toLocaleString('en-US')} parameters and needs `
     + `${formatBytes(model + scratch)} (${BYTES_PER_PARAMETER} bytes per parameter: the parameter, its gradient and Adam's two moments, `
     + `plus ${formatBytes(scratch)} of scratch); WebAssembly's 32-bit memory holds 4.3 GB, so at most about `
