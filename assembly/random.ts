@@ -10,7 +10,7 @@
 }
 
 // @ts-ignore: decorator
-@inline function hash4(seed: u32, stream: u32, i: u32, j: u32): u64 {
+@inline export function hash4(seed: u32, stream: u32, i: u32, j: u32): u64 {
   const h = mix64(((<u64>seed << 32) | <u64>stream) + 0x9E3779B97F4A7C15);
   return mix64(h ^ ((<u64>i << 32) | <u64>j));
 }

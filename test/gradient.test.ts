@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { VAE, type VAEConfig } from '../src/index.js';
 import { randomArray, rng } from './helpers.js';
-import { type RefConfig, referenceLoss, type Tensors } from './reference.js';
+import { type RefConfig, referenceDropout, referenceLoss, type Tensors } from './reference.js';
 
 const CASES: { name: string; config: VAEConfig }[] = [
   { name: 'bernoulli, relu, one hidden layer', config: { inputDim: 11, hidden: [7], latentDim: 3, activation: 'relu', seed: 3 } },
@@ -15,11 +15,23 @@ const CASES: { name: string; config: VAEConfig }[] = [
   { name: 'gaussian, sigmoid, no hidden layer', config: { inputDim: 4, hidden: [], latentDim: 2, activation: 'sigmoid', likelihood: 'gaussian', seed: 8 } },
   { name: 'conditional (3 classes), bernoulli, relu', config: { inputDim: 7, hidden: [6], latentDim: 2, activation: 'relu', seed: 9, conditional: { classes: 3 } } },
   { name: 'conditional (4 classes), gaussian, tanh, no hidden layer', config: { inputDim: 5, hidden: [], latentDim: 3, activation: 'tanh', likelihood: 'gaussian', seed: 10, conditional: { classes: 4 } } },
-  { name: 'layer lists; per-layer activations and α',
+  { name: 'layer lists with dropout on the data, between layers and on z; per-layer activations',
     config: { inputDim: 8, latentDim: 3, seed: 11, activation: 'tanh',
+      encoder: [{ type: 'dropout', rate: 0.2 }, { type: 'dense', units: 9 }, { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 6, activation: 'elu' }],
+      decoder: [{ type: 'dropout', rate: 0.3 }, { type: 'dense', units: 7, activation: 'softplus' }, { type: 'dense', units: 8 }] } },
+  { name: 'layer lists; per-layer activations and α',
+    config: { inputDim: 8, latentDim: 3, seed: 13, activation: 'tanh',
       encoder: [{ type: 'dense', units: 9 }, { type: 'dense', units: 6, activation: 'elu' }],
       decoder: [{ type: 'dense', units: 7, activation: 'leaky_relu', alpha: 0.2 }, { type: 'dense', units: 8 }] } },
+  { name: 'conditional, gaussian, dropout in the decoder', config: { inputDim: 6, latentDim: 2, seed: 12, likelihood: 'gaussian', conditional: { classes: 3 },
+    encoder: [{ type: 'dense', units: 5 }], decoder: [{ type: 'dense', units: 7 }, { type: 'dropout', rate: 0.4 }, { type: 'dense', units: 6 }] } },
 ];
+
+/** The reference's dropout masks: each dropout op's keys (its salt, rate) as the model built them, drawn by referenceDropout. */
+function dropoutOf(vae: VAE, seed: number, stream: number): RefConfig['dropout'] {
+  const specs = new Map(vae.layout.graph.ops.flatMap((s) => (s.kind === 'dropout' ? [[s.name, s]] : [])));
+  return (name, row, j) => referenceDropout(seed, stream, specs.get(name)!.salt, specs.get(name)!.rate, row, j);
+}
 
 describe('whole-model gradient against finite differences', () => {
   for (const { name, config } of CASES) {
@@ -28,7 +40,7 @@ describe('whole-model gradient against finite differences', () => {
       try {
         const c = vae.config;
         const stream = 3;
-        const ref: RefConfig = { ...c, alpha: c.activationAlpha } as RefConfig;
+        const ref: RefConfig = { ...c, alpha: c.activationAlpha, dropout: dropoutOf(vae, c.seed, stream) } as RefConfig;
         const rows = 5, next = rng(99);
         const lo = c.likelihood === 'bernoulli' ? 0 : -2, hi = c.likelihood === 'bernoulli' ? 1 : 2;
         const x = randomArray(rows * c.inputDim, next, lo, hi);

@@ -1,15 +1,18 @@
-// Models given as layer lists: the lists against the width shorthand, bad lists refused.
-// (Finite differences through layer-list models are in gradient.test.ts.)
+// Models given as layer lists, and the dropout op: its kernel against the keyed draws it documents,
+// the lists against the width shorthand, dropout off outside training, any worker count the same.
+// (Finite differences through dropout models are in gradient.test.ts.)
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadMnist, VAE, type VAEConfig } from '../src/index.js';
-import { DATA_DIR } from './helpers.js';
+import { DATA_DIR, kernels, randomArray, rng } from './helpers.js';
+import { referenceDropout } from './reference.js';
+import type { DropoutKernels } from '../src/ops/dropout.js';
 
 let images: Uint8Array;
 beforeAll(async () => {
   images = (await loadMnist({ dir: DATA_DIR })).train.bytes.subarray(0, 784 * 1200);
 });
 
-/** The parameter values in layout order. */
+/** The parameter values in layout order (names differ when dropout layers take module indices). */
 function values(vae: VAE): Buffer[] {
   const p = vae.getParameters();
   return vae.layout.tensors.map((t) => Buffer.from(p[t.name].buffer, p[t.name].byteOffset, p[t.name].byteLength));
@@ -21,10 +24,55 @@ async function trained(config: VAEConfig, workers: number): Promise<VAE> {
   return vae;
 }
 
-const LISTS: VAEConfig = { inputDim: 784, latentDim: 8, seed: 3, activation: 'tanh',
-  encoder: [{ type: 'dense', units: 64 }, { type: 'dense', units: 32, activation: 'relu' }], decoder: [{ type: 'dense', units: 64 }, { type: 'dense', units: 784 }] };
+const MLP: VAEConfig = { inputDim: 784, latentDim: 8, seed: 3,
+  encoder: [{ type: 'dense', units: 64 }, { type: 'dropout', rate: 0.3 }], decoder: [{ type: 'dropout', rate: 0.2 }, { type: 'dense', units: 64 }, { type: 'dense', units: 784 }] };
 
-describe('layer lists', () => {
+describe('layer lists and dropout', () => {
+  it.each(['simd', 'relaxed'] as const)('dropout_forward draws the documented keyed masks and backward applies them (%s build)', async (build) => {
+    const { k: all, put, get } = await kernels(build);
+    const k = all as unknown as DropoutKernels;
+    const rows = 13, cols = 37, next = rng(4), seed = 17, stream = 5, salt = 3, rate = 0.3;
+    const x = randomArray(rows * cols, next);
+    const dataset = Int32Array.from({ length: rows }, (_, r) => (r * 7919) % 1000); // rows of a shuffled batch
+    const idx = put(new Float32Array(dataset.buffer));
+    const px = put(x), py = put(new Float32Array(rows * cols)), pm = put(new Float32Array(rows * cols));
+    k.dropout_forward(px, py, pm, rows, cols, idx, 0, seed, stream, salt, rate, 1);
+    const y = get(py, rows * cols), mask = get(pm, rows * cols);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < cols; j++) {
+        const e = r * cols + j, keep = referenceDropout(seed, stream, salt, rate, dataset[r], j);
+        expect(mask[e], `row ${r}, column ${j}`).toBe(Math.fround(keep));
+        expect(y[e]).toBe(Math.fround(x[e] * mask[e]));
+      }
+    }
+    // Rows without an index array are rowOffset + r; another salt draws other masks.
+    k.dropout_forward(px, py, pm, rows, cols, 0, 500, seed, stream, salt, rate, 1);
+    expect(get(pm, cols)[11]).toBe(Math.fround(referenceDropout(seed, stream, salt, rate, 500, 11)));
+    k.dropout_forward(px, py, pm, rows, cols, idx, 0, seed, stream, salt + 1, rate, 1);
+    expect(Array.from(get(pm, rows * cols))).not.toEqual(Array.from(mask));
+    // Backward: ∂x = ∂y ⊙ mask.
+    k.dropout_forward(px, py, pm, rows, cols, idx, 0, seed, stream, salt, rate, 1);
+    const dy = randomArray(rows * cols, next), pdy = put(dy), pdx = put(new Float32Array(rows * cols));
+    k.dropout_backward(pdy, pm, pdx, rows * cols);
+    get(pdx, rows * cols).forEach((v, e) => expect(v).toBe(Math.fround(dy[e] * mask[e])));
+    // Outside training: y = x, bit for bit.
+    k.dropout_forward(px, py, pm, rows, cols, idx, 0, seed, stream, salt, rate, 0);
+    expect(Array.from(get(py, rows * cols))).toEqual(Array.from(x));
+  });
+
+  it('keeps 1 − rate of the values over a large block, scaled by 1/(1 − rate) so the mean is kept', async () => {
+    const { k: all, put, get } = await kernels('simd');
+    const k = all as unknown as DropoutKernels;
+    const n = 400 * 512, ones = put(new Float32Array(n).fill(1)), y = put(new Float32Array(n)), m = put(new Float32Array(n));
+    for (const rate of [0.1, 0.5, 0.9]) {
+      k.dropout_forward(ones, y, m, 400, 512, 0, 0, 1, 0, 0, rate, 1);
+      const out = get(y, n), kept = out.filter((v) => v !== 0).length / n;
+      const sd = Math.sqrt((rate * (1 - rate)) / n);
+      expect(Math.abs(kept - (1 - rate)), `rate ${rate}: kept ${kept}`).toBeLessThan(4 * sd);
+      expect(out.find((v) => v !== 0)).toBe(Math.fround(1 / (1 - rate)));
+    }
+  });
+
   it('the width shorthand and the same layer list are one model: same names, same bits after training', async () => {
     const widths = await trained({ inputDim: 784, hidden: [64], latentDim: 8, seed: 3 }, 1);
     const lists = await trained({ inputDim: 784, latentDim: 8, seed: 3, encoder: [{ type: 'dense', units: 64 }],
@@ -34,8 +82,37 @@ describe('layer lists', () => {
     await widths.dispose(); await lists.dispose();
   });
 
+  it('dropout at rate 0 trains to the bits of the model without it; PyTorch module names count the Dropout modules', async () => {
+    const plain = await trained({ ...MLP, encoder: [MLP.encoder![0]], decoder: MLP.decoder!.slice(1) }, 1);
+    const zero = await trained({ ...MLP, encoder: [MLP.encoder![0], { type: 'dropout', rate: 0 }],
+      decoder: [{ type: 'dropout', rate: 0 }, ...MLP.decoder!.slice(1)] }, 1);
+    expect(zero.layout.tensors.map((t) => t.name)).toEqual(['encoder.0.weight', 'encoder.0.bias', 'encoder.3.weight', 'encoder.3.bias',
+      'decoder.1.weight', 'decoder.1.bias', 'decoder.3.weight', 'decoder.3.bias']);
+    expect(values(zero)).toEqual(values(plain));
+    await plain.dispose(); await zero.dispose();
+  });
+
+  it('dropout is off outside training: evaluate, encode and decode equal the model without it, given the same parameters', async () => {
+    const withDropout = await trained(MLP, 1); // one thread, as `without`: the same order of sums
+    const without = await VAE.create({ ...MLP, encoder: [MLP.encoder![0]], decoder: MLP.decoder!.slice(1) });
+    const p = withDropout.getParameters();
+    without.setParameters(Object.fromEntries(without.layout.tensors.map((t, i) => [t.name, p[withDropout.layout.tensors[i].name]])));
+    const x = images.subarray(0, 784 * 100);
+    expect(await withDropout.evaluate(x)).toEqual(await without.evaluate(x));
+    expect(await withDropout.encode(x)).toEqual(await without.encode(x));
+    const z = randomArray(3 * 8, rng(2));
+    expect(await withDropout.decode(z)).toEqual(await without.decode(z));
+    await withDropout.dispose(); await without.dispose();
+  });
+
+  it('with dropout, 1 and 2 workers train to bit-identical parameters', async () => {
+    const one = await trained(MLP, 1), two = await trained(MLP, 2);
+    expect(values(two)).toEqual(values(one));
+    await one.dispose(); await two.dispose();
+  });
+
   it('a layer-list model round-trips through its file: the same config, parameters and losses', async () => {
-    const vae = await trained(LISTS, 1);
+    const vae = await trained(MLP, 1);
     const copy = await VAE.fromBytes(vae.toBytes());
     expect(copy.config).toEqual(vae.config);
     expect(Object.keys(copy.config)).not.toContain('hidden'); // one way per half: the config resolves to itself
@@ -48,8 +125,10 @@ describe('layer lists', () => {
   it('bad layer lists are ConfigErrors naming the layer, before any work', async () => {
     const make = (c: Partial<VAEConfig>) => VAE.create({ inputDim: 20, latentDim: 3, ...c } as VAEConfig);
     const cases: [Partial<VAEConfig>, RegExp][] = [
+      [{ encoder: [{ type: 'dropout', rate: 1 }], decoderHidden: [] }, /encoder\[0\]\.rate must be a number in \[0, 1\), got 1/],
+      [{ encoder: [{ type: 'dropout', rate: -0.1 }], decoderHidden: [] }, /encoder\[0\]\.rate/],
       [{ encoder: [{ type: 'dense' } as never], decoderHidden: [] }, /encoder\[0\]\.units must be a positive integer, got undefined/],
-      [{ encoder: [{ type: 'conv' } as never], decoderHidden: [] }, /encoder\[0\]\.type must be one of dense, got "conv"/],
+      [{ encoder: [{ type: 'conv' } as never], decoderHidden: [] }, /encoder\[0\]\.type must be one of dense, dropout, got "conv"/],
       [{ encoder: [{ type: 'dense', units: 3, kernel: 3 } as never], decoderHidden: [] }, /encoder\[0\]: unknown option 'kernel'/],
       [{ encoder: [{ type: 'dense', units: 3, activation: 'swish' } as never], decoderHidden: [] }, /encoder\[0\]\.activation must be one of/],
       [{ encoder: ['dense'] as never, decoderHidden: [] }, /encoder\[0\] must be a layer like/],

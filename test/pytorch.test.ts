@@ -14,9 +14,9 @@ const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).
 describe.skipIf(!hasTorch)('PyTorch interoperability', () => {
   it.each<[string, VAEConfig]>([
     ['widths', { inputDim: 30, hidden: [16, 12], latentDim: 2, seed: 5 }],
-    ['layer lists with per-layer activations', { inputDim: 30, latentDim: 3, seed: 6, activation: 'elu', activationAlpha: 0.5,
-      encoder: [{ type: 'dense', units: 16 }, { type: 'dense', units: 12, activation: 'leaky_relu' }],
-      decoder: [{ type: 'dense', units: 12, activation: 'tanh' }, { type: 'dense', units: 16 }, { type: 'dense', units: 30 }] }],
+    ['layer lists with dropout and per-layer activations', { inputDim: 30, latentDim: 3, seed: 6, activation: 'elu', activationAlpha: 0.5,
+      encoder: [{ type: 'dense', units: 16 }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 12, activation: 'leaky_relu' }],
+      decoder: [{ type: 'dense', units: 12, activation: 'tanh' }, { type: 'dropout', rate: 0.1 }, { type: 'dense', units: 16 }, { type: 'dense', units: 30 }] }],
   ])('examples/pytorch/load.py loads a saved model (%s) and decodes what wasm-vae decodes', async (_, config) => {
     const vae = await VAE.create(config);
     await vae.fit(randomArray(60 * 30, rng(3), 0, 1), { epochs: 2, batchSize: 20 });

@@ -17,9 +17,11 @@ export interface RefConfig {
   /** Layer lists in place of the widths (the encoder's head is added after its list). */
   encoder?: RefLayer[];
   decoder?: RefLayer[];
+  /** The multiplier dropout layer `name` applies to value j of row r (0 or 1/(1 − rate)). */
+  dropout?: (name: string, row: number, j: number) => number;
 }
 
-export type RefLayer = { type: 'dense'; units: number; activation?: string; alpha?: number };
+export type RefLayer = { type: 'dense'; units: number; activation?: string; alpha?: number } | { type: 'dropout'; rate: number };
 
 function withOneHot(rows: Float64Array[], labels: number[] | undefined, classes: number): Float64Array[] {
   if (!labels) return rows;
@@ -56,16 +58,21 @@ function dense(input: Float64Array[], w: Float64Array, b: Float64Array, inDim: n
   });
 }
 
-/** A Sequential named `prefix` of dense layers (Linear + activation: two module indices). */
+/** A Sequential named `prefix`: dense layers (Linear + activation: two module indices) and dropout (one). */
 function sequential(prefix: string, layers: RefLayer[], p: Tensors, x: Float64Array[], c: RefConfig): Float64Array[] {
   let h = x, module = 0;
   layers.forEach((l, i) => {
     const name = `${prefix}.${module}`;
-    const act = l.activation ?? (i === layers.length - 1 ? null : c.activation);
-    // α: the model's for the model's activation, else the activation's usual default.
-    const alpha = l.alpha ?? (act === c.activation ? c.alpha : act === 'elu' ? 1 : 0.01);
-    h = dense(h, p[`${name}.weight`], p[`${name}.bias`], h[0].length, l.units, act, alpha);
-    module += 2;
+    if (l.type === 'dense') {
+      const act = l.activation ?? (i === layers.length - 1 ? null : c.activation);
+      // α: the model's for the model's activation, else the activation's usual default.
+      const alpha = l.alpha ?? (act === c.activation ? c.alpha : act === 'elu' ? 1 : 0.01);
+      h = dense(h, p[`${name}.weight`], p[`${name}.bias`], h[0].length, l.units, act, alpha);
+      module += 2;
+    } else {
+      h = h.map((row, r) => row.map((v, j) => v * c.dropout!(name, r, j)));
+      module += 1;
+    }
   });
   return h;
 }
@@ -104,4 +111,22 @@ export function referenceLoss(c: RefConfig, p: Tensors, x: Float64Array[], eps: 
   });
   const n = x.length;
   return { loss: (rec + c.beta * kl) / n, reconstruction: rec / n, kl: kl / n };
+}
+
+const MASK64 = (1n << 64n) - 1n;
+function mix64(x: bigint): bigint {
+  x = ((x ^ (x >> 30n)) * 0xBF58476D1CE4E5B9n) & MASK64;
+  x = ((x ^ (x >> 27n)) * 0x94D049BB133111EBn) & MASK64;
+  return x ^ (x >> 31n);
+}
+
+/**
+ * Dropout's keep/drop draw as assembly/dropout.ts documents it, from the equations: SplitMix64's
+ * finaliser over the keys (seed of the layer, stream, sample index, column); kept when the top 24
+ * bits are at least rate·2^24. Returns the multiplier, 0 or 1/(1 − rate).
+ */
+export function referenceDropout(seed: number, stream: number, salt: number, rate: number, i: number, j: number): number {
+  const layerSeed = BigInt((seed ^ Math.imul(0x9E3779B9, salt + 1)) >>> 0);
+  const h = mix64((mix64(((layerSeed << 32n) | BigInt(stream)) + 0x9E3779B97F4A7C15n & MASK64)) ^ ((BigInt(i) << 32n) | BigInt(j)));
+  return Number(h >> 40n) >= Math.round(rate * 16777216) ? 1 / (1 - rate) : 0;
 }

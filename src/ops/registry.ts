@@ -4,11 +4,12 @@
 import { bernoulli } from './bernoulli.js';
 import { condition } from './condition.js';
 import { dense } from './dense.js';
+import { dropout } from './dropout.js';
 import { gaussian } from './gaussian.js';
 import { latent } from './latent.js';
 import type { LayerBuilder, Op } from './types.js';
 
-const OPS = { dense, latent, bernoulli, gaussian, condition };
+const OPS = { dense, latent, bernoulli, gaussian, condition, dropout };
 
 type Ops = (typeof OPS)[keyof typeof OPS];
 /** Any op's spec: plain data in the plan. */
