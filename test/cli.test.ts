@@ -167,6 +167,17 @@ describe('wasm-vae command', () => {
     expect((await run(['reconstruct', '--model', model, '--data', DATA_DIR, '--n', '8', '--out', join(out, 'r.png')])).code).toBe(0);
   });
 
+  it('train --dropout puts a dropout layer after every hidden layer; info shows them; --resume keeps them', async () => {
+    const dir = join(out, 'dropout');
+    expect((await run(['train', ...small, '--epochs', '1', '--dropout', '0.2', '--out', dir])).code).toBe(0);
+    const info = await run(['info', join(dir, 'model.safetensors')]);
+    expect(info.stdout).toMatch(/encoder\.2 +dropout +64 → 64 +p = 0\.2/);
+    expect(info.stdout).toMatch(/decoder\.2 +dropout +64 → 64 +p = 0\.2/);
+    expect(info.stdout).toMatch(/decoder\.3 +dense +64 → 784 +none: logits/);
+    const resumed = await run(['train', ...small, '--epochs', '2', '--dropout', '0.2', '--out', dir, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+  });
+
   it('--help on every command; unknown flags and bad values print usage and exit 2', async () => {
     for (const cmd of ['train', 'eval', 'sample', 'reconstruct', 'bench']) {
       const r = await run([cmd, '--help']);
@@ -188,6 +199,7 @@ describe('wasm-vae command', () => {
       [['train', '--workers', '65'], /--workers must be an integer from 1 to 64, got '65'/],
       [['train', '--workers', '0'], /--workers must be an integer from 1 to 64, got '0'/],
       [['train', '--seed', '4294967296'], /--seed must be an integer from 0 to 4294967295/],
+      [['train', '--dropout', '1'], /--dropout must be a number from 0 to 0.99, got '1'/],
     ];
     for (const [args, message] of cases) {
       const r = await run(args);

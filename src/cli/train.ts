@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ConfigError, DivergenceError } from '../errors.js';
 import { ACTIVATIONS, resolveConfig, type ResolvedConfig, type VAEConfig } from '../model/config.js';
 import { checkWritableDirectory, writeFileAtomic } from '../files.node.js';
+import type { LayerConfig } from '../ops/registry.js';
 import type { EpochLog } from '../train/options.js';
 import type { RuntimeInfo } from '../runtime.js';
 import { type LossReport, VAE } from '../vae.js';
@@ -24,6 +25,7 @@ Options:
                       works too); default: $WASM_VAE_DATA if set, else the download cache
                       ($WASM_VAE_CACHE or ~/.cache/wasm-vae/mnist), filled from public mirrors
   --hidden LIST       encoder hidden widths, comma-separated (default 400; decoder mirrors it)
+  --dropout RATE      dropout after every hidden layer, encoder and decoder (default: none)
   --latent N          latent dimensions (default 20)
   --activation NAME   ${ACTIVATIONS.filter((a) => a !== 'identity').join(' | ')} (default relu)
   --likelihood NAME   bernoulli | gaussian (default bernoulli)
@@ -68,6 +70,14 @@ async function claimOutDir(out: string, force: boolean): Promise<void> {
   await Promise.all(old.map((f) => rm(join(out, f), { force: true })));
 }
 
+/** The widths as layer lists with a dropout layer after every hidden layer. */
+function withDropout(config: VAEConfig, rate: number): void {
+  const hidden = (widths: number[]): LayerConfig[] => widths.flatMap((units) => [{ type: 'dense', units }, { type: 'dropout', rate }] as LayerConfig[]);
+  config.encoder = hidden(config.hidden!);
+  config.decoder = [...hidden([...config.hidden!].reverse()), { type: 'dense', units: config.inputDim }];
+  delete config.hidden;
+}
+
 /** Exit code 130 after Ctrl-C (as a shell reports a SIGINT), else 0. */
 export async function train(argv: string[]): Promise<number> {
   const v = parse(argv, {
@@ -75,7 +85,7 @@ export async function train(argv: string[]): Promise<number> {
     likelihood: { type: 'string' }, beta: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
     lr: { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
     workers: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' }, force: { type: 'boolean' },
-    'allow-changes': { type: 'boolean' }, conditional: { type: 'boolean' }, ...SCHEDULE_FLAGS,
+    'allow-changes': { type: 'boolean' }, conditional: { type: 'boolean' }, dropout: { type: 'string' }, ...SCHEDULE_FLAGS,
   });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   const hidden = String(v.hidden ?? '400').split(',').filter((s) => s !== '').map((s) => num(s, 'hidden', 0, { integer: true, min: 1 }));
@@ -85,6 +95,7 @@ export async function train(argv: string[]): Promise<number> {
     likelihood: oneOf(v.likelihood, 'likelihood', ['bernoulli', 'gaussian'] as const, 'bernoulli'),
     beta: num(v.beta, 'beta', 1, { min: 0 }), seed: num(v.seed, 'seed', 1, { integer: true, min: 0, max: 0xffffffff }),
   };
+  const dropout = v.dropout === undefined ? undefined : num(v.dropout, 'dropout', 0, { min: 0, max: 0.99 });
   const epochs = num(v.epochs, 'epochs', 10, { integer: true, min: 1 });
   const batchSize = num(v['batch-size'], 'batch-size', 128, { integer: true, min: 1 });
   const learningRate = num(v.lr, 'lr', 1e-3, { positive: true });
@@ -100,6 +111,7 @@ export async function train(argv: string[]): Promise<number> {
   const mnist = await loadData(v.data, log);
   config.inputDim = mnist.train.dim;
   if (v.conditional) config.conditional = { classes: 10 }; // MNIST-format labels are digits 0–9 (loadMnist checks them)
+  if (dropout !== undefined) withDropout(config, dropout);
   const checkpoint = join(out, 'checkpoint.safetensors');
   let vae: VAE;
   let earlier: EpochLog[] = [];
