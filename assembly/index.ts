@@ -4,6 +4,7 @@ export { bias_act, act_backward } from './elementwise';
 export { bernoulli_nll, gaussian_nll, gaussian_logvar_grad, latent_forward, latent_backward, sigmoid } from './loss';
 export { normal_rows, uniform_fill } from './random';
 export { dropout_forward, dropout_backward } from './dropout';
+export { binarize_rows, column_means } from './binarize';
 export { adam_step, sgd_step } from './optim';
 export { col_sums, sum_squares, scale, fill, gather_f32, gather_u8, first_invalid, all_finite, concat_onehot, take_cols } from './reduce';
 

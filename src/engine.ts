@@ -17,6 +17,8 @@ export interface DataRef {
   u8: boolean;
   /** Byte offset of the rows' class labels (i32) for a conditional model; 0 or absent otherwise. */
   labels?: number;
+  /** Dynamic binarisation: each time a row is trained on, its values p become 1 with probability p (keyed by seed, epoch, row). */
+  binarize?: boolean;
 }
 
 export interface OptimizerSettings {
@@ -109,6 +111,8 @@ export function updatesPerLayer(clipNorm: number, passes: number): boolean {
 
 export const EVAL_STREAM = 0x7ffffff0;
 export const SAMPLE_STREAM = 0x7ffffff1;
+/** Dynamic binarisation draws from (seed ^ BINARIZE_SALT, epoch, dataset index, column): apart from ε's draws. */
+export const BINARIZE_SALT = 0x42494e41;
 const U8_SCALE = 1 / 255;
 
 export class Engine {
@@ -137,9 +141,12 @@ export class Engine {
       buffer: this.ws.buffers.slice(), gradient: this.ws.gradients.slice() };
   }
 
-  private loadRows(c: OpContext, data: DataRef, idx: number, start: number, rows: number): void {
+  /** Rows into the data buffer; with `stream` (training), a dynamically binarised set draws this epoch's bits. */
+  private loadRows(c: OpContext, data: DataRef, idx: number, start: number, rows: number, stream?: number): void {
     const x = c.buffer[this.plan.x];
-    if (data.u8) this.k.gather_u8(x, data.ptr, idx, start, rows, data.cols, U8_SCALE);
+    if (data.binarize && stream !== undefined) {
+      this.k.binarize_rows(x, data.ptr, data.u8 ? 1 : 0, idx, start, rows, data.cols, (this.plan.seed ^ BINARIZE_SALT) >>> 0, stream, 0);
+    } else if (data.u8) this.k.gather_u8(x, data.ptr, idx, start, rows, data.cols, U8_SCALE);
     else this.k.gather_f32(x, data.ptr, idx, start, rows, data.cols);
   }
 
@@ -164,7 +171,7 @@ export class Engine {
     if (rows === 0) return { reconstruction: 0, kl: 0 };
     const { k, plan } = this;
     const c = this.view(row);
-    this.loadRows(c, data, idx, 0, rows);
+    this.loadRows(c, data, idx, 0, rows, stream);
     const sums = this.forward(c, 0, plan.ops.length, rows, { idx, start: 0, seed: plan.seed, stream, labels: data.labels ?? 0 }, true);
     for (let i = plan.ops.length - 1; i >= 0; i--) opFor(plan.ops[i]).backwardInput(c, plan.ops[i], rows, beta);
     // Divergence check before any parameter changes: the parameter gradients are products of

@@ -7,6 +7,7 @@ export type { BetaSchedule, LearningRateSchedule, EarlyStopping } from './train/
 export type { DataInput, LabelInput } from './input.js';
 export * from './errors.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
+export { binarize, type Binarization } from './data/binarize.js';
 export { loadMnist, MNIST_FILES, type MnistData, type MnistSplit, type LoadMnistOptions } from './data/mnist.js';
 export type { ProfileEntry } from './profile.js';
 export { lossChart, type BatchPoint } from './plots/loss-chart.js';

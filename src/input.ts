@@ -94,3 +94,13 @@ export function loadRows(k: KernelExports, arena: Arena, config: ResolvedConfig,
   const ref = copyIn(k, arena, data, config.inputDim, what, lo, hi, 'inputDim', gaussianTraining ? GAUSSIAN_HINT : undefined);
   return { ...ref, labels: copyLabels(arena, labels, ref.rows, config.conditional?.classes, what) };
 }
+
+/** Rows of [μ | log σ²] (2·latent floats each) as two arrays of rows × latent. */
+export function splitHead(head: Float32Array, rows: number, latent: number): { mean: Float32Array; logVar: Float32Array } {
+  const mean = new Float32Array(rows * latent), logVar = new Float32Array(rows * latent);
+  for (let r = 0; r < rows; r++) {
+    mean.set(head.subarray(r * 2 * latent, r * 2 * latent + latent), r * latent);
+    logVar.set(head.subarray(r * 2 * latent + latent, (r + 1) * 2 * latent), r * latent);
+  }
+  return { mean, logVar };
+}

@@ -36,6 +36,8 @@ export interface KernelExports {
   all_finite(x: Ptr, n: number): number;
   concat_onehot(dst: Ptr, src: Ptr, rows: number, cols: number, labels: Ptr, idx: Ptr, start: number, classes: number): void;
   take_cols(dst: Ptr, src: Ptr, rows: number, cols: number, ld: number): void;
+  binarize_rows(dst: Ptr, src: Ptr, srcU8: number, idx: Ptr, rowOffset: number, rows: number, cols: number, seed: number, stream: number, dstU8: number): void;
+  column_means(dst: Ptr, src: Ptr, srcU8: number, rows: number, cols: number, clip: number): void;
   peak_madd(iterations: number, seed: number): number;
   peak_tile(iterations: number, scratch: number): number;
 }

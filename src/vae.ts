@@ -13,13 +13,15 @@ import { checkModelFits } from './model/memory.js';
 import { formatSummary, type ModelSummary, summarize } from './model/summary.js';
 import { decodeSafetensors } from './model/safetensors.js';
 import { type Executor, InThreadExecutor } from './executor.js';
-import { copyIn, copyLabels, type DataInput, type LabelInput, loadRows, type RowCheck, rowCount } from './input.js';
+import { copyIn, copyLabels, type DataInput, type LabelInput, loadRows, type RowCheck, rowCount, splitHead } from './input.js';
 import { createMemory, INITIAL_PAGES, instantiate, type KernelExports, kernelModule, type KernelModule } from './kernels.js';
 import { resolveConfig, type ResolvedConfig, type VAEConfig } from './model/config.js';
 import { type ParameterLayout, parameterLayout } from './model/layout.js';
 import { allocModel, buildPlan, initialiseParameters, type ModelRegions } from './model/plan.js';
 import { KernelProfile, type ProfileEntry } from './profile.js';
 import { type FitSettings, fitLoop, type TrainingState, yieldNow } from './train/fit.js';
+import { initialiseOutputBias } from './train/output-bias.js';
+import { binarizeLoaded } from './data/binarize.js';
 import { type FitOptions, type History, resolveFit, type WorkerCount } from './train/options.js';
 
 const CONTROL_BYTES = CONTROL.bytes(64);
@@ -192,9 +194,12 @@ export class VAE {
       const workers = resolveWorkers(options.workers ?? this.defaultWorkers, options.batchSize ?? 128);
       await this.useWorkers(workers);
       await yieldNow(); // keep a page responsive: each setup phase is a task of its own
-      const train = this.load(data, 'training data', options.labels, 'train');
+      const { binarize } = resolveFit(options), seed = this.config.seed;
+      const train = binarizeLoaded(this.k, this.arena, this.load(data, 'training data', options.labels, 'train'), binarize, seed, 'training data');
+      initialiseOutputBias(this.k, this.config, this.layout, this.regions.params, train, this.state.step);
       await yieldNow();
-      const validation = options.validation && this.load(options.validation, 'validation data', options.validationLabels);
+      const validation = options.validation && binarizeLoaded(this.k, this.arena,
+        this.load(options.validation, 'validation data', options.validationLabels), binarize === 'none' ? 'none' : 'static', seed, 'validation data');
       await yieldNow();
       return fitLoop({
         arena: this.arena, executor: this.executor, seed: this.config.seed, beta: this.config.beta,
@@ -231,13 +236,7 @@ export class VAE {
       const L = this.config.latentDim;
       const out = this.arena.allocFloats(ref.rows * 2 * L);
       await this.executor.encode(ref, out);
-      const head = this.arena.f32(out, ref.rows * 2 * L);
-      const mean = new Float32Array(ref.rows * L), logVar = new Float32Array(ref.rows * L);
-      for (let r = 0; r < ref.rows; r++) {
-        mean.set(head.subarray(r * 2 * L, r * 2 * L + L), r * L);
-        logVar.set(head.subarray(r * 2 * L + L, (r + 1) * 2 * L), r * L);
-      }
-      return { mean, logVar };
+      return splitHead(this.arena.f32(out, ref.rows * 2 * L), ref.rows, L);
     });
   }
 

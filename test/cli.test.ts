@@ -200,6 +200,9 @@ describe('wasm-vae command', () => {
       [['train', '--workers', '0'], /--workers must be an integer from 1 to 64, got '0'/],
       [['train', '--seed', '4294967296'], /--seed must be an integer from 0 to 4294967295/],
       [['train', '--dropout', '1'], /--dropout must be a number from 0 to 0.99, got '1'/],
+      [['train', '--binarize', 'maybe'], /--binarize must be one of dynamic, static, none/],
+      [['train', '--adam-eps', '0'], /--adam-eps must be a number/],
+      [['train', '--output-bias', 'mean'], /--output-bias must be one of default, data-mean/],
     ];
     for (const [args, message] of cases) {
       const r = await run(args);

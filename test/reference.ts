@@ -120,13 +120,17 @@ function mix64(x: bigint): bigint {
   return x ^ (x >> 31n);
 }
 
+/** The top 24 bits of the keyed draw of assembly/random.ts (SplitMix64's finaliser over (seed, stream) and (i, j)), from the equations. */
+export function referenceDraw24(seed: number, stream: number, i: number, j: number): number {
+  const h = mix64((mix64(((BigInt(seed >>> 0) << 32n) | BigInt(stream >>> 0)) + 0x9E3779B97F4A7C15n & MASK64)) ^ ((BigInt(i) << 32n) | BigInt(j)));
+  return Number(h >> 40n);
+}
+
 /**
- * Dropout's keep/drop draw as assembly/dropout.ts documents it, from the equations: SplitMix64's
- * finaliser over the keys (seed of the layer, stream, sample index, column); kept when the top 24
- * bits are at least rate·2^24. Returns the multiplier, 0 or 1/(1 − rate).
+ * Dropout's keep/drop draw as assembly/dropout.ts documents it: the draw of the layer's seed
+ * (seed ^ 0x9E3779B9·(salt + 1)); kept when it is at least rate·2^24. Returns the multiplier, 0 or 1/(1 − rate).
  */
 export function referenceDropout(seed: number, stream: number, salt: number, rate: number, i: number, j: number): number {
-  const layerSeed = BigInt((seed ^ Math.imul(0x9E3779B9, salt + 1)) >>> 0);
-  const h = mix64((mix64(((layerSeed << 32n) | BigInt(stream)) + 0x9E3779B97F4A7C15n & MASK64)) ^ ((BigInt(i) << 32n) | BigInt(j)));
-  return Number(h >> 40n) >= Math.round(rate * 16777216) ? 1 / (1 - rate) : 0;
+  const layerSeed = (seed ^ Math.imul(0x9E3779B9, salt + 1)) >>> 0;
+  return referenceDraw24(layerSeed, stream, i, j) >= Math.round(rate * 16777216) ? 1 / (1 - rate) : 0;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ConfigError, DivergenceError } from '../errors.js';
 import { ACTIVATIONS, resolveConfig, type ResolvedConfig, type VAEConfig } from '../model/config.js';
 import { checkWritableDirectory, writeFileAtomic } from '../files.node.js';
+import { binarize as binarizeData } from '../data/binarize.js';
 import type { LayerConfig } from '../ops/registry.js';
 import type { EpochLog } from '../train/options.js';
 import type { RuntimeInfo } from '../runtime.js';
@@ -33,6 +34,12 @@ Options:
   --epochs N          total epochs (default 10; with --resume, the total to reach)
   --batch-size N      (default 128)
   --lr X              learning rate (default 1e-3)
+  --adam-eps X        Adam's ε (default 1e-8; the density papers use 1e-4)
+  --binarize HOW      dynamic | static | none (default none): train on binarised pixels, each
+                      drawn 1 with probability its grey level, afresh every epoch (dynamic) or
+                      once (static); the test set is then binarised once
+  --output-bias HOW   default | data-mean: start the output bias at the logit of the training
+                      mean (default: default)
 ${SCHEDULE_HELP}
   --optimizer NAME    adam | adamw | sgd (default adam)
   --seed N            (default 1)
@@ -52,9 +59,9 @@ ${SCHEDULE_HELP}
 
 Writes: model.safetensors, checkpoint.safetensors (with optimiser state), history.json,
 samples.png (8×8 generated images), reconstructions.png (originals above reconstructions),
-loss.png (train and test curves: loss, reconstruction, KL), latent.png (test set encoded,
-coloured by label: the first two latent dimensions), manifold.png (latent = 2: decoded grid over
-the latent plane).`;
+loss.svg (train and test curves: loss, reconstruction, KL), latent.svg (test set encoded,
+coloured by label: latent = 2 as is, else its first two principal components), manifold.png
+(latent = 2: decoded grid over the latent plane).`;
 
 /** Files a training run writes into --out (a rerun without --resume or --force is refused if any exists). */
 export const RUN_FILES = ['model.safetensors', 'checkpoint.safetensors', 'history.json', 'samples.png', 'reconstructions.png',
@@ -86,6 +93,7 @@ export async function train(argv: string[]): Promise<number> {
     lr: { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
     workers: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' }, force: { type: 'boolean' },
     'allow-changes': { type: 'boolean' }, conditional: { type: 'boolean' }, dropout: { type: 'string' }, ...SCHEDULE_FLAGS,
+    'adam-eps': { type: 'string' }, binarize: { type: 'string' }, 'output-bias': { type: 'string' },
   });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   const hidden = String(v.hidden ?? '400').split(',').filter((s) => s !== '').map((s) => num(s, 'hidden', 0, { integer: true, min: 1 }));
@@ -95,6 +103,9 @@ export async function train(argv: string[]): Promise<number> {
     likelihood: oneOf(v.likelihood, 'likelihood', ['bernoulli', 'gaussian'] as const, 'bernoulli'),
     beta: num(v.beta, 'beta', 1, { min: 0 }), seed: num(v.seed, 'seed', 1, { integer: true, min: 0, max: 0xffffffff }),
   };
+  if (v['output-bias'] !== undefined) config.outputBias = oneOf(v['output-bias'], 'output-bias', ['default', 'data-mean'] as const, 'default');
+  const epsilon = num(v['adam-eps'], 'adam-eps', 1e-8, { positive: true, max: 1 });
+  const binarize = oneOf(v.binarize, 'binarize', ['dynamic', 'static', 'none'] as const, 'none');
   const dropout = v.dropout === undefined ? undefined : num(v.dropout, 'dropout', 0, { min: 0, max: 0.99 });
   const epochs = num(v.epochs, 'epochs', 10, { integer: true, min: 1 });
   const batchSize = num(v['batch-size'], 'batch-size', 128, { integer: true, min: 1 });
@@ -164,7 +175,7 @@ export async function train(argv: string[]): Promise<number> {
     let lastDraw = 0;
     if (remaining > 0) {
       const h = await vae.fit(mnist.train.bytes.subarray(0, rows * mnist.train.dim), {
-        epochs: remaining, batchSize, learningRate, optimizer, workers, validation: mnist.test.bytes, signal: interrupt.signal, ...schedules,
+        epochs: remaining, batchSize, learningRate, optimizer, epsilon, binarize, workers, validation: mnist.test.bytes, signal: interrupt.signal, ...schedules,
         labels: labelsFor(vae, mnist.train, rows), validationLabels: labelsFor(vae, mnist.test),
         onBatchEnd: (b) => {
           batchPoints.push({ x: b.epoch - 1 + b.batch / b.batches, values: [b.loss, b.reconstruction, b.kl] });
@@ -217,7 +228,9 @@ export async function train(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     await vae.save(join(out, 'model.safetensors'));
     const pictures = await writeAll(vae, mnist.test, out, history.epochs, batchPoints);
-    const final = await vae.evaluate(mnist.test.bytes, { labels: labelsFor(vae, mnist.test) });
+    // With --binarize, the test loss is on the test set binarised once, as fit's validation was.
+    const test = binarize === 'none' ? mnist.test.bytes : await binarizeData(mnist.test.bytes, { dim: mnist.test.dim, seed: vae.config.seed });
+    const final = await vae.evaluate(test, { labels: labelsFor(vae, mnist.test) });
     history.test = final;
     await saveHistory();
     if (json) console.log(JSON.stringify({ type: 'final', test: final, out, files: ['model.safetensors', 'history.json', ...pictures], runtime: vae.runtime }));

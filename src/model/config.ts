@@ -44,11 +44,18 @@ export interface VAEConfig {
    * take `labels` (default: unconditional).
    */
   conditional?: { classes: number };
+  /**
+   * The decoder output layer's bias at the start: 'default' (torch.nn.Linear's initialisation) or
+   * 'data-mean', set by the first fit to the training data's per-column mean (Bernoulli: its
+   * logit, the mean clipped to [0.001, 0.999], as Burda et al. 2015's code does), so the decoder
+   * starts at the data's marginals. Default 'default'.
+   */
+  outputBias?: 'default' | 'data-mean';
 }
 
 // Each half of the model is either widths (hidden, decoderHidden) or a layer list (encoder, decoder):
 // the resolved config has one of the two keys per half, so it resolves again to itself.
-type Optional = 'conditional' | 'encoder' | 'decoder' | 'hidden' | 'decoderHidden';
+type Optional = 'conditional' | 'encoder' | 'decoder' | 'hidden' | 'decoderHidden' | 'outputBias';
 export type ResolvedConfig = Required<Omit<VAEConfig, Optional>> & Pick<VAEConfig, Optional>;
 
 function positiveInt(value: unknown, name: string): number {
@@ -64,7 +71,7 @@ function widths(value: unknown, name: string): number[] {
 }
 
 const CONFIG_KEYS: readonly (keyof VAEConfig)[] = ['inputDim', 'hidden', 'decoderHidden', 'encoder', 'decoder', 'latentDim', 'activation',
-  'activationAlpha', 'likelihood', 'beta', 'seed', 'conditional'];
+  'activationAlpha', 'likelihood', 'beta', 'seed', 'conditional', 'outputBias'];
 
 /** A list of layers: objects with a `type` (each layer's builder checks the rest when the model is built). */
 function layerList(value: unknown, name: string): LayerConfig[] {
@@ -130,6 +137,11 @@ export function resolveConfig(config: VAEConfig): ResolvedConfig {
     }
     conditional = { classes };
   }
-  // No `conditional` key for an unconditional model: its config (and files) stay as they were.
-  return { inputDim, ...(hidden ? { hidden } : {}), ...(decoderHidden ? { decoderHidden } : {}), ...lists, latentDim, activation, activationAlpha, likelihood, beta, seed, ...(conditional ? { conditional } : {}) };
+  const outputBias = config.outputBias;
+  if (outputBias !== undefined && outputBias !== 'default' && outputBias !== 'data-mean') {
+    throw new ConfigError(`outputBias must be 'default' or 'data-mean', got ${String(outputBias)}`);
+  }
+  // No `conditional` (or `outputBias`) key unless given: other models' configs (and files) stay as they were.
+  return { inputDim, ...(hidden ? { hidden } : {}), ...(decoderHidden ? { decoderHidden } : {}), ...lists, latentDim, activation, activationAlpha, likelihood, beta, seed, ...(conditional ? { conditional } : {}),
+    ...(outputBias ? { outputBias } : {}) };
 }

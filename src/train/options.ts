@@ -2,6 +2,7 @@ import type { OptimizerSettings } from '../engine.js';
 import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import type { DataInput, LabelInput } from '../input.js';
+import { type Binarization, checkBinarization } from '../data/binarize.js';
 import type { RateReadout } from './rate.js';
 import { type BetaSchedule, checkBetaSchedule, checkEarlyStopping, checkLearningRateSchedule, type EarlyStopping, type LearningRateSchedule } from './schedule.js';
 
@@ -105,12 +106,18 @@ export interface FitOptions {
   earlyStopping?: EarlyStopping;
   /** Epochs the schedules span (cosine, cycles), counted from the model's first epoch (default: epochs done so far + epochs). */
   scheduleEpochs?: number;
+  /**
+   * Train on binarised data, as density-estimation papers do: 'dynamic' draws each value p as 1
+   * with probability p afresh every epoch, 'static' once before training; the validation rows are
+   * then binarised once (static). Values must lie in [0, 1]. Default 'none'.
+   */
+  binarize?: Binarization;
 }
 
 /** The keys FitOptions accepts (unknown keys are refused with a ConfigError). */
 export const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = ['workers', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'beta1', 'beta2',
   'epsilon', 'weightDecay', 'momentum', 'nesterov', 'clipNorm', 'shuffle', 'validation', 'onBatchEnd', 'onEpochEnd', 'signal',
-  'betaSchedule', 'learningRateSchedule', 'earlyStopping', 'scheduleEpochs', 'labels', 'validationLabels'];
+  'betaSchedule', 'learningRateSchedule', 'earlyStopping', 'scheduleEpochs', 'labels', 'validationLabels', 'binarize'];
 
 export interface ResolvedFit {
   epochs: number;
@@ -122,6 +129,7 @@ export interface ResolvedFit {
   learningRateSchedule?: LearningRateSchedule;
   earlyStopping?: EarlyStopping;
   scheduleEpochs?: number;
+  binarize: Binarization;
 }
 
 function check(ok: boolean, name: string, want: string, value: unknown): void {
@@ -164,5 +172,6 @@ export function resolveFit(o: FitOptions): ResolvedFit {
   }
   const scheduleEpochs = o.scheduleEpochs;
   check(scheduleEpochs === undefined || isNum(scheduleEpochs, Number.MIN_VALUE, 1e9), 'scheduleEpochs', 'a number of epochs > 0', scheduleEpochs);
-  return { epochs, batchSize, shuffle: o.shuffle ?? true, clipNorm, optimizer, betaSchedule, learningRateSchedule, earlyStopping, scheduleEpochs };
+  const binarize = checkBinarization(o.binarize, 'binarize');
+  return { epochs, batchSize, shuffle: o.shuffle ?? true, clipNorm, optimizer, betaSchedule, learningRateSchedule, earlyStopping, scheduleEpochs, binarize };
 }
