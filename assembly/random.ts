@@ -16,7 +16,7 @@
 }
 
 // @ts-ignore: decorator
-@inline function normalFromBits(h: u64): f32 {
+@inline export function normalFromBits(h: u64): f32 {
   // Box–Muller with u1 ∈ (0, 1], u2 ∈ [0, 1) taken from disjoint bits of h.
   const u1 = (<f64>(h >> 40) + 1) * 5.9604644775390625e-8;
   const u2 = <f64>((h >> 8) & 0xFFFFFF) * 5.9604644775390625e-8;

@@ -248,6 +248,44 @@ export class Engine {
     return sums;
   }
 
+  /**
+   * Importance-sampled log p(x) (Burda et al. 2015) of data rows [start, start + rows): for each
+   * row, `samples` z ~ q(z|x), keyed by (seed, stream, row, sample), in chunks of at most a
+   * workspace's rows; log (1/k) Σ_s p(x|z_s) p(z_s) / q(z_s|x) by a running log-sum-exp in f64.
+   * The encoder runs once per row (its [μ | log σ²] kept in the head's gradient buffer, free
+   * outside training), the decoder once per sample. Each row's estimate depends on the chunk
+   * size, never on the worker that computes it.
+   */
+  logLikelihoodRows(data: DataRef, start: number, rows: number, samples: number, seed: number, stream: number): number[] {
+    const { k, plan, ws } = this, c = this.own(), cap = ws.rows, head = 2 * plan.latentDim, last = plan.ops.length - 1;
+    const heads = c.gradient[plan.head], lik = plan.ops[last], latent = plan.ops[plan.latentOp];
+    const terms = [ws.rowTerms, ws.rowTerms + 4 * cap];
+    const estimates: number[] = [];
+    for (let done = 0; done < rows; done += cap) {
+      const n = Math.min(cap, rows - done);
+      this.loadRows(c, data, 0, start + done, n);
+      this.forward(c, 0, plan.latentOp, n, { idx: 0, start: start + done, seed, stream, labels: 0 }, false);
+      k.gather_f32(heads, c.buffer[plan.head], 0, 0, n, head);
+      for (let r = 0; r < n; r++) {
+        const row = start + done + r;
+        let lse = -Infinity;
+        for (let s0 = 0; s0 < samples; s0 += cap) {
+          const m = Math.min(cap, samples - s0);
+          this.loadRows(c, data, 0, row, 1);
+          k.repeat_row(c.buffer[plan.x], c.buffer[plan.x], plan.inputDim, m);
+          k.repeat_row(c.buffer[plan.head], heads + 4 * head * r, head, m);
+          const keys = { idx: 0, start: row, seed, stream, labels: 0, samples: m, sampleStart: s0 };
+          this.forward(c, plan.latentOp, last, m, keys, false);
+          opFor(latent).rowLoss!(c, latent, m, terms[0]);
+          opFor(lik).rowLoss!(c, lik, m, terms[1]);
+          lse = k.log_sum_exp_update(terms[0], terms[1], m, lse);
+        }
+        estimates.push(lse - Math.log(samples));
+      }
+    }
+    return estimates;
+  }
+
   /** Writes [μ | log σ²] rows (2·latent floats each) for data rows [start, start+rows) to out. */
   encodeRows(data: DataRef, start: number, rows: number, out: number): void {
     const { plan } = this, width = 2 * plan.latentDim, c = this.own();

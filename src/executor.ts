@@ -55,11 +55,25 @@ export interface Executor {
   startRun(spec: EpochSpec, from: number): StepRun;
   evaluate(data: DataRef, seed: number, stream: number): Promise<LossSums>;
   encode(data: DataRef, out: number): Promise<void>;
+  /** Importance-sampled log p(x) of every row (see LogLikelihoodJob), in row order. */
+  logLikelihood(job: LogLikelihoodJob): Promise<Float64Array>;
   /** `labels`: byte offset of the rows' i32 classes (conditional models), 0 otherwise. */
   decode(z: number, rows: number, out: number, noiseSeed?: number, labels?: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
+
+/** What logLikelihood estimates: `samples` per row of `data`, noise keyed by (seed, stream); progress after every block of rows. */
+export interface LogLikelihoodJob {
+  data: DataRef;
+  samples: number;
+  seed: number;
+  stream: number;
+  onRows?: (done: number) => void | Promise<void>;
+}
+
+/** Rows per call of a log-likelihood job: small enough for progress and for sharing the work out evenly. */
+export const LOG_LIKELIHOOD_BLOCK = 4;
 
 /** Sums two loss reports. */
 export function addSums(a: LossSums, b: LossSums): LossSums {
@@ -109,6 +123,16 @@ export class InThreadExecutor implements Executor {
 
   async encode(data: DataRef, out: number): Promise<void> {
     this.engine.encodeRows(data, 0, data.rows, out);
+  }
+
+  async logLikelihood({ data, samples, seed, stream, onRows }: LogLikelihoodJob): Promise<Float64Array> {
+    const out = new Float64Array(data.rows);
+    for (let start = 0; start < data.rows; start += LOG_LIKELIHOOD_BLOCK) {
+      const rows = Math.min(LOG_LIKELIHOOD_BLOCK, data.rows - start);
+      out.set(this.engine.logLikelihoodRows(data, start, rows, samples, seed, stream), start);
+      await onRows?.(start + rows);
+    }
+    return out;
   }
 
   async decode(z: number, rows: number, out: number, noiseSeed?: number, labels = 0): Promise<void> {

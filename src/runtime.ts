@@ -1,6 +1,6 @@
 // How a model runs (not what it is): the options of VAE.create, worker counts, and what
 // vae.runtime reports.
-import { hardwareConcurrency } from '#platform';
+import { hardwareConcurrency, sharedMemoryAvailable } from '#platform';
 import { checkKeys } from './check-keys.js';
 import { ConfigError } from './errors.js';
 import type { KernelBuild } from './kernels.js';
@@ -73,6 +73,20 @@ export function resolveWorkers(value: WorkerCount | undefined, batchSize?: numbe
 export function oversubscription(n: number): string | undefined {
   const cores = hardwareConcurrency();
   return n > cores ? `${n} workers on ${cores} core(s): workers take turns on the cores, which is slower than ${cores} (measured here: 64 workers on 2 cores ran 20× slower than 2)` : undefined;
+}
+
+/**
+ * The worker count this page or process can give for `n` asked: 1 where SharedArrayBuffer is
+ * missing (a page that is not cross-origin isolated). Adds the warnings that apply to `warnings`, once.
+ */
+export function usableWorkers(n: number, warnings: string[]): number {
+  const note = (w: string | undefined) => { if (w && !warnings.includes(w)) warnings.push(w); };
+  note(oversubscription(n));
+  if (n > 1 && !sharedMemoryAvailable()) {
+    note(`SharedArrayBuffer is unavailable (the page is not cross-origin isolated: serve it with COOP/COEP headers); training on one thread instead of ${n} workers`);
+    return 1;
+  }
+  return n;
 }
 
 /** What runs the numbers (vae.runtime). */

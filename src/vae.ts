@@ -1,14 +1,14 @@
 // The public model: one VAE API over the wasm kernels, in Node and in browsers.
 import { Arena } from './arena.js';
 import { CallQueue } from './call-queue.js';
-import { readFileBytes, sharedMemoryAvailable, writeFileAtomic } from '#platform';
-import { type CreateOptions, oversubscription, resolveCreateOptions, resolveWorkers, type RuntimeInfo } from './runtime.js';
+import { readFileBytes, writeFileAtomic } from '#platform';
+import { type CreateOptions, resolveCreateOptions, resolveWorkers, type RuntimeInfo, usableWorkers } from './runtime.js';
 import { WorkerPool } from '../workers/pool.js';
 import { CONTROL } from '../workers/protocol.js';
 import { type DataRef, Engine, EVAL_STREAM, type Plan } from './engine.js';
 import { checkKeys } from './check-keys.js';
-import { ConfigError, DisposedError, FileFormatError, ModelMismatchError, ShapeError, WasmVaeError, WorkerError } from './errors.js';
-import { checkParameterRecord, checkTensors, decodeModel, encodeModel, type ModelMemory, type ReadOptions, restoreModel } from './model/file.js';
+import { ConfigError, DisposedError, ModelMismatchError, ShapeError, WorkerError } from './errors.js';
+import { checkParameterRecord, checkTensors, encodeModel, type ModelMemory, type ReadOptions, readModelFile, restoreModel } from './model/file.js';
 import { checkModelFits } from './model/memory.js';
 import { formatSummary, type ModelSummary, summarize } from './model/summary.js';
 import { decodeSafetensors } from './model/safetensors.js';
@@ -21,6 +21,7 @@ import { allocModel, buildPlan, initialiseParameters, type ModelRegions } from '
 import { KernelProfile, type ProfileEntry } from './profile.js';
 import { type FitSettings, fitLoop, type TrainingState, yieldNow } from './train/fit.js';
 import { initialiseOutputBias } from './train/output-bias.js';
+import { logLikelihoodJob, type LogLikelihoodOptions } from './density.js';
 import { binarizeLoaded } from './data/binarize.js';
 import { type FitOptions, type History, resolveFit, type WorkerCount } from './train/options.js';
 
@@ -30,6 +31,8 @@ export interface LossReport {
   loss: number;
   reconstruction: number;
   kl: number;
+  /** With evaluate's `samples`: the negative log-likelihood per example, −mean log p(x), estimated by importance sampling. */
+  nll?: number;
 }
 
 export interface GradientReport extends LossReport {
@@ -97,19 +100,8 @@ export class VAE {
       relaxedSimdByFlag: this.kernel.relaxedSimdByFlag, warnings: [...this.warnings] };
   }
 
-  /**
-   * The worker count this page or process can give for `n` asked: 1 where SharedArrayBuffer is
-   * missing (a page that is not cross-origin isolated), with a warning recorded.
-   */
   private usableWorkers(n: number): number {
-    const crowded = oversubscription(n);
-    if (crowded && !this.warnings.includes(crowded)) this.warnings.push(crowded);
-    if (n > 1 && !sharedMemoryAvailable()) {
-      const warning = `SharedArrayBuffer is unavailable (the page is not cross-origin isolated: serve it with COOP/COEP headers); training on one thread instead of ${n} workers`;
-      if (!this.warnings.includes(warning)) this.warnings.push(warning);
-      return 1;
-    }
-    return n;
+    return usableWorkers(n, this.warnings);
   }
 
   /**
@@ -212,15 +204,31 @@ export class VAE {
     });
   }
 
-  /** Negative ELBO per example (one z sample per example, fixed noise), with its two terms. */
-  evaluate(data: DataInput, options: { labels?: LabelInput } = {}): Promise<LossReport> {
+  /** Negative ELBO per example (one z sample per example, fixed noise), with its two terms; with `samples`, also the NLL by importance sampling. */
+  evaluate(data: DataInput, options: { labels?: LabelInput } & LogLikelihoodOptions = {}): Promise<LossReport> {
     return this.calls.run(async () => {
-      checkKeys(options, ['labels'], 'evaluate options');
+      const { labels, ...nll } = options;
+      checkKeys(options, ['labels', 'samples', 'seed', 'onProgress'], 'evaluate options');
       await this.workersFor(rowCount(data, this.config.inputDim, 'evaluation data'));
-      const ref = this.load(data, 'evaluation data', options.labels);
+      const ref = this.load(data, 'evaluation data', labels);
       const s = await this.executor.evaluate(ref, this.config.seed, EVAL_STREAM);
-      return this.report(s.reconstruction, s.kl, ref.rows);
+      const log = nll.samples === undefined ? undefined : await this.estimate(data, nll);
+      return { ...this.report(s.reconstruction, s.kl, ref.rows), ...(log ? { nll: -log.reduce((a, b) => a + b, 0) / log.length } : {}) };
     });
+  }
+
+  /**
+   * Importance-sampled log p(x) of every row, in nats (Burda et al. 2015): what papers report as
+   * test NLL (its negative mean) with samples: 5000 on binarised MNIST. Runs on the worker pool.
+   */
+  logLikelihood(x: DataInput, options: LogLikelihoodOptions = {}): Promise<Float64Array> {
+    return this.calls.run(() => this.estimate(x, options));
+  }
+
+  private async estimate(x: DataInput, options: LogLikelihoodOptions): Promise<Float64Array> {
+    const rows = rowCount(x, this.config.inputDim, 'log-likelihood data'), job = logLikelihoodJob(options, this.config, x, rows);
+    await this.workersFor(rows * job.samples);
+    return this.executor.logLikelihood({ ...job, data: this.load(x, 'log-likelihood data', undefined) });
   }
 
   private report(reconstruction: number, kl: number, rows: number): LossReport {
@@ -347,15 +355,8 @@ export class VAE {
    */
   static async fromBytes(bytes: Uint8Array, options: CreateOptions & ReadOptions & { file?: string } = {}): Promise<VAE> {
     const { file = 'model bytes', allowNonFinite, ...createOptions } = options;
-    const { decoded, config } = decodeModel(bytes, file);
-    let resolved: ResolvedConfig;
-    try {
-      resolved = resolveConfig(config);
-    } catch (err) {
-      throw err instanceof WasmVaeError ? new FileFormatError(`invalid config in the metadata: ${err.message}`, file) : err;
-    }
-    checkTensors(decoded, parameterLayout(resolved), file, { allowNonFinite });
-    const vae = await VAE.create(resolved, createOptions);
+    const { decoded, config } = readModelFile(bytes, file, { allowNonFinite });
+    const vae = await VAE.create(config, createOptions);
     restoreModel(vae.memory(), decoded);
     return vae;
   }

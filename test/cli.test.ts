@@ -167,6 +167,18 @@ describe('wasm-vae command', () => {
     expect((await run(['reconstruct', '--model', model, '--data', DATA_DIR, '--n', '8', '--out', join(out, 'r.png')])).code).toBe(0);
   });
 
+  it('eval --nll-samples estimates the NLL, on a binarised test set with --binarize static', async () => {
+    const model = join(out, 'a', 'model.safetensors');
+    const args = ['eval', '--model', model, '--data', DATA_DIR, '--nll-samples', '50', '--limit', '200', '--json'];
+    const grey = JSON.parse((await run(args)).stdout), binary = JSON.parse((await run([...args, '--binarize', 'static'])).stdout);
+    expect(grey).toMatchObject({ examples: 200, binarize: 'none', nllSamples: 50 });
+    expect(grey.nll).toBeLessThan(grey.loss); // 50 samples bound log p(x) more tightly than one
+    expect(binary.binarize).toBe('static');
+    expect(binary.nll).not.toBe(grey.nll);
+    const text = await run(args.slice(0, -1));
+    expect(text.stdout).toMatch(/^test NLL \d+\.\d\d nats per example \(importance sampling, 50 samples per example\)$/m);
+  });
+
   it('train --dropout puts a dropout layer after every hidden layer; info shows them; --resume keeps them', async () => {
     const dir = join(out, 'dropout');
     expect((await run(['train', ...small, '--epochs', '1', '--dropout', '0.2', '--out', dir])).code).toBe(0);
@@ -201,6 +213,8 @@ describe('wasm-vae command', () => {
       [['train', '--seed', '4294967296'], /--seed must be an integer from 0 to 4294967295/],
       [['train', '--dropout', '1'], /--dropout must be a number from 0 to 0.99, got '1'/],
       [['train', '--binarize', 'maybe'], /--binarize must be one of dynamic, static, none/],
+      [['eval', '--model', 'm', '--binarize', 'dynamic'], /--binarize must be one of static, none/],
+      [['eval', '--model', 'm', '--nll-samples', '0'], /--nll-samples must be an integer >= 1/],
       [['train', '--adam-eps', '0'], /--adam-eps must be a number/],
       [['train', '--output-bias', 'mean'], /--output-bias must be one of default, data-mean/],
     ];

@@ -7,7 +7,7 @@ import { releaseProxy, type Remote, wrap } from 'comlink';
 import { spawnWorker, type SpawnedWorker } from '#platform';
 import { type DataRef, type Engine, type LossSums, type NonFinite, type OptimizerSettings, type Plan, splitRange, stepPasses, stepRows, updatesPerLayer } from '../src/engine.js';
 import { WorkerError } from '../src/errors.js';
-import { addSums, type EpochSpec, type Executor, type StepRun, type StepSettings } from '../src/executor.js';
+import { addSums, type EpochSpec, type Executor, LOG_LIKELIHOOD_BLOCK, type LogLikelihoodJob, type StepRun, type StepSettings } from '../src/executor.js';
 import { gradientScale } from '../src/gradient-scale.js';
 import { stepValues } from '../src/train/schedule.js';
 import {
@@ -247,6 +247,22 @@ export class WorkerPool implements Executor {
     const rows = this.rowBounds(data.rows);
     const parts = await this.all('evaluate', undefined, (api, w) => api.evaluate(data, rows[w], rows[w + 1] - rows[w], seed, stream));
     return parts.reduce(addSums);
+  }
+
+  /** Every worker takes the next block of rows when it is done with its last: the work evens out whatever the rows cost. */
+  async logLikelihood({ data, samples, seed, stream, onRows }: LogLikelihoodJob): Promise<Float64Array> {
+    const out = new Float64Array(data.rows);
+    let next = 0, done = 0;
+    await this.all('logLikelihood', undefined, async (api) => {
+      while (next < data.rows) {
+        const start = next, rows = Math.min(LOG_LIKELIHOOD_BLOCK, data.rows - start);
+        next += rows;
+        out.set(await api.logLikelihood(data, start, rows, samples, seed, stream), start);
+        done += rows;
+        await onRows?.(done);
+      }
+    });
+    return out;
   }
 
   async encode(data: DataRef, out: number): Promise<void> {

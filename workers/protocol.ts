@@ -95,6 +95,8 @@ export interface WorkerApi {
   run(command: RunCommand): number;
   evaluate(data: DataRef, start: number, rows: number, seed: number, stream: number): LossSums;
   encode(data: DataRef, start: number, rows: number, out: number): void;
+  /** Importance-sampled log p(x) of rows [start, start + rows) (Engine.logLikelihoodRows). */
+  logLikelihood(data: DataRef, start: number, rows: number, samples: number, seed: number, stream: number): number[];
   decode(z: number, rows: number, out: number, noiseSeed: number | undefined, rowOffset: number, labels: number): void;
   injectFault(fault: FaultInjection | null): void;
 }

@@ -156,6 +156,9 @@ const api: WorkerApi = {
   encode(data, start, rows, out) {
     ready().encodeRows(data, start, rows, out);
   },
+  logLikelihood(data, start, rows, samples, seed, stream) {
+    return ready().logLikelihoodRows(data, start, rows, samples, seed, stream);
+  },
   decode(z, rows, out, noiseSeed, rowOffset, labels) {
     ready().decodeRows(z, rows, out, noiseSeed, rowOffset, labels);
   },

@@ -1,7 +1,9 @@
 // wasm-vae eval | sample | reconstruct | bench.
 import { measureCeiling, measureGemms } from '../bench.js';
 import { VAE } from '../vae.js';
-import { loadData, loadModel, logger, num, parse, required, UsageError, workersFlag } from './common.js';
+import { binarize } from '../data/binarize.js';
+import { loadData, loadModel, logger, num, oneOf, parse, required, UsageError, workersFlag } from './common.js';
+import { CLEAR_TO_END, formatDuration } from './progress.js';
 import { labelsFor, writeReconstructions, writeSamples } from './pictures.js';
 
 const DATA_OPTION = `  --data DIR          directory with the four MNIST-format IDX files (.gz or raw); default:
@@ -14,15 +16,22 @@ const TAIL_OPTIONS = `  --json              machine-readable output on stdout
 export const EVAL_HELP = `Usage: wasm-vae eval --model FILE [options]
 
 Loss (negative ELBO, one z sample per image, fixed noise), reconstruction and KL in nats per
-example on the test split of --data.
+example on the test split of --data; with --nll-samples K also the negative log-likelihood,
+-log p(x) estimated by importance sampling with K samples per image (the papers' test NLL:
+K = 5000 on the test set binarised once, --binarize static).
 
 Options:
   --model FILE        a .safetensors file written by wasm-vae (required)
 ${DATA_OPTION}
+  --nll-samples K     also estimate the NLL with K importance samples per image (default: no NLL)
+  --binarize HOW      static | none (default none): evaluate on the test set binarised once,
+                      each pixel 1 with probability its grey level
+  --binarize-seed N   the binarisation's seed (default: the model's, as train --binarize uses)
+  --limit N           the first N test images only
   --workers auto|N    worker threads (default auto: one per core)
 ${TAIL_OPTIONS}
 
-Example: wasm-vae eval --model runs/mnist/model.safetensors --data mnist/`;
+Example: wasm-vae eval --model runs/mnist/model.safetensors --nll-samples 5000 --binarize static`;
 
 export const SAMPLE_HELP = `Usage: wasm-vae sample --model FILE --out FILE.png [options]
 
@@ -59,18 +68,45 @@ Prints this CPU's WebAssembly SIMD ceiling (one thread), GEMM GFLOP/s for each l
 reference model's shapes, and training samples/s of the reference model (784-400-20-400-784).`;
 
 export async function evaluate(argv: string[]): Promise<void> {
-  const v = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, workers: { type: 'string' } });
+  const v = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, workers: { type: 'string' }, 'nll-samples': { type: 'string' },
+    binarize: { type: 'string' }, 'binarize-seed': { type: 'string' }, limit: { type: 'string' } });
   if (v.help) { console.log(EVAL_HELP); return; }
   const json = v.json === true;
+  const samples = v['nll-samples'] === undefined ? undefined : num(v['nll-samples'], 'nll-samples', 0, { integer: true, min: 1 });
+  const how = oneOf(v.binarize, 'binarize', ['static', 'none'] as const, 'none');
   const vae = await VAE.load(required(v.model, 'model'), { workers: workersFlag(v.workers) });
   try {
     const mnist = await loadData(v.data, logger(json));
-    const r = await vae.evaluate(mnist.test.bytes, { labels: labelsFor(vae, mnist.test) });
-    if (json) console.log(JSON.stringify({ ...r, examples: mnist.test.count }));
-    else console.log(`test loss ${r.loss.toFixed(2)} nats per example (reconstruction ${r.reconstruction.toFixed(2)}, KL ${r.kl.toFixed(2)}), ${mnist.test.count} examples`);
+    const rows = Math.min(mnist.test.count, num(v.limit, 'limit', mnist.test.count, { integer: true, min: 1 }));
+    const seed = num(v['binarize-seed'], 'binarize-seed', vae.config.seed, { integer: true, min: 0, max: 0xffffffff });
+    const grey = mnist.test.bytes.subarray(0, rows * mnist.test.dim);
+    const x = how === 'static' ? await binarize(grey, { dim: mnist.test.dim, seed }) : grey;
+    const progress = samples === undefined || json || !process.stderr.isTTY ? undefined : nllProgress(samples);
+    const r = await vae.evaluate(x, { labels: labelsFor(vae, mnist.test, rows), ...(samples ? { samples, onProgress: progress } : {}) });
+    if (progress) process.stderr.write('\n');
+    if (json) console.log(JSON.stringify({ ...r, examples: rows, binarize: how, ...(samples ? { nllSamples: samples } : {}) }));
+    else {
+      console.log(`test loss ${r.loss.toFixed(2)} nats per example (reconstruction ${r.reconstruction.toFixed(2)}, KL ${r.kl.toFixed(2)}), ${rows} examples`
+        + (how === 'static' ? `, binarised (seed ${seed})` : ''));
+      if (r.nll !== undefined) console.log(`test NLL ${r.nll.toFixed(2)} nats per example (importance sampling, ${samples} samples per example)`);
+    }
   } finally {
     await vae.dispose();
   }
+}
+
+/** A progress line for the NLL's rows on stderr: count, rate, elapsed, ETA. */
+function nllProgress(samples: number): (done: number, total: number) => void {
+  const start = performance.now();
+  let last = 0;
+  return (done, total) => {
+    const now = performance.now(), seconds = (now - start) / 1000;
+    if (now - last < 200 && done < total) return;
+    last = now;
+    const rate = done / seconds;
+    process.stderr.write(`\rNLL: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} images × ${samples.toLocaleString('en-US')} samples, `
+      + `${rate.toFixed(1)} images/s, ${formatDuration(seconds)} elapsed, ETA ${formatDuration((total - done) / rate)}${CLEAR_TO_END}`);
+  };
 }
 
 function squareSide(dim: number): number {

@@ -3,11 +3,11 @@
 // file as hostile: every tensor is checked against the config (and the config against the memory
 // it would need) before any model is built, and non-finite values are refused.
 import type { Arena } from '../arena.js';
-import { DataError, FileFormatError, ModelMismatchError } from '../errors.js';
+import { DataError, FileFormatError, ModelMismatchError, WasmVaeError } from '../errors.js';
 import { parseFitSettings, parsePartialEpoch, type TrainingState } from '../train/fit.js';
 import { parseWatch, stringifyWatch } from '../train/monitors.js';
-import type { ResolvedConfig, VAEConfig } from './config.js';
-import type { ParameterLayout } from './layout.js';
+import { resolveConfig, type ResolvedConfig, type VAEConfig } from './config.js';
+import { type ParameterLayout, parameterLayout } from './layout.js';
 import type { ModelRegions } from './plan.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor, type SafetensorsFile } from './safetensors.js';
 
@@ -57,6 +57,22 @@ export function decodeModel(bytes: Uint8Array, file: string): { decoded: Safeten
   } catch {
     throw new FileFormatError('wasm_vae.config in the metadata is not valid JSON', file);
   }
+}
+
+/**
+ * A model file's config, resolved, and its tensors checked against the layout that config gives,
+ * before anything is allocated: FileFormatError for an invalid config.
+ */
+export function readModelFile(bytes: Uint8Array, file: string, options: ReadOptions = {}): { decoded: SafetensorsFile; config: ResolvedConfig } {
+  const { decoded, config } = decodeModel(bytes, file);
+  let resolved: ResolvedConfig;
+  try {
+    resolved = resolveConfig(config);
+  } catch (err) {
+    throw err instanceof WasmVaeError ? new FileFormatError(`invalid config in the metadata: ${err.message}`, file) : err;
+  }
+  checkTensors(decoded, parameterLayout(resolved), file, options);
+  return { decoded, config: resolved };
 }
 
 /**

@@ -11,6 +11,8 @@ export interface Workspace {
   buffers: number[];
   gradients: number[];
   pack: number;
+  /** Two f32 per row: per-row loss terms (rowLoss) for importance weights. */
+  rowTerms: number;
 }
 
 /** The units of every op that a worker owns in the weight-gradient and optimiser phase. */

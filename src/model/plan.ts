@@ -51,6 +51,7 @@ export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig
     buffers: buffers.map((b) => b[w]),
     gradients: gradients.map((g) => (g ? g[w] : 0)),
     pack: arena.alloc(k.gemm_scratch_bytes()),
+    rowTerms: arena.allocFloats(2 * rows),
   }));
   return {
     inputDim: config.inputDim,

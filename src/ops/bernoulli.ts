@@ -11,6 +11,9 @@ export const bernoulli: Op<BernoulliSpec> = {
     return { reconstruction: c.k.bernoulli_nll(c.buffer[s.input], c.buffer[s.target], rows * s.dim, train ? c.gradient[s.input] : 0) };
   },
   backwardInput() {}, // the gradient was written by forward
+  rowLoss(c, s, rows, out) {
+    c.k.bernoulli_nll_rows(c.buffer[s.input], c.buffer[s.target], rows, s.dim, out);
+  },
   units: () => 0,
   backwardParams() {},
   parameterRanges: () => [],

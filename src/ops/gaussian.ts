@@ -12,6 +12,9 @@ export const gaussian: Op<GaussianSpec> = {
     return { reconstruction: c.k.gaussian_nll(c.buffer[s.input], c.buffer[s.target], c.params + 4 * s.logVar, rows, s.dim, train ? c.gradient[s.input] : 0) };
   },
   backwardInput() {}, // the gradient was written by forward
+  rowLoss(c, s, rows, out) {
+    c.k.gaussian_nll_rows(c.buffer[s.input], c.buffer[s.target], c.params + 4 * s.logVar, rows, s.dim, out);
+  },
   units: (s) => s.dim,
   backwardParams(c, s, u0, u1, rows, accumulate) {
     c.k.gaussian_logvar_grad(c.buffer[s.input], c.buffer[s.target], c.params + 4 * s.logVar, rows, s.dim, u0, u1,

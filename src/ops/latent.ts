@@ -9,11 +9,16 @@ export interface LatentSpec { kind: 'latent'; input: number; output: number; eps
 export const latent: Op<LatentSpec> = {
   parameters: () => [],
   forward(c, s, rows, keys) {
-    c.k.normal_rows(c.buffer[s.eps], rows, s.latent, keys.idx, keys.start, keys.seed, keys.stream);
+    const k = keys.samples ?? 1, first = keys.sampleStart ?? 0;
+    if (k === 1 && first === 0) c.k.normal_rows(c.buffer[s.eps], rows, s.latent, keys.idx, keys.start, keys.seed, keys.stream);
+    else c.k.normal_samples(c.buffer[s.eps], rows, s.latent, keys.idx, keys.start, k, first, keys.seed, keys.stream);
     return { kl: c.k.latent_forward(c.buffer[s.input], rows, s.latent, c.buffer[s.eps], c.buffer[s.output]) };
   },
   backwardInput(c, s, rows, beta) {
     c.k.latent_backward(c.buffer[s.input], rows, s.latent, c.buffer[s.eps], c.gradient[s.output], c.gradient[s.input], beta);
+  },
+  rowLoss(c, s, rows, out) {
+    c.k.latent_log_ratio(c.buffer[s.input], c.buffer[s.eps], c.buffer[s.output], rows, s.latent, out);
   },
   units: () => 0,
   backwardParams() {},

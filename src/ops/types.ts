@@ -25,6 +25,12 @@ export interface StepKeys {
   stream: number;
   /** Byte offset of the data rows' class labels (i32, indexed like the rows), 0 for an unconditional model. */
   labels: number;
+  /**
+   * Rows that are importance samples: `samples` consecutive rows per data row (default 1), the
+   * first of them sample number `sampleStart` (default 0); ε of sample s is keyed by (data row, s).
+   */
+  samples?: number;
+  sampleStart?: number;
 }
 
 /** Loss terms an op contributes (summed over the rows). */
@@ -63,6 +69,11 @@ export interface Op<S extends { kind: string }, L = never> {
   backwardParams(c: OpContext, s: S, u0: number, u1: number, rows: number, accumulate: boolean): void;
   /** The parameter ranges (float offset, count) of units [u0, u1): what the optimiser steps. */
   parameterRanges(s: S, u0: number, u1: number): [number, number][];
+  /**
+   * For the ops whose terms make an importance weight, each row's term, written as f32 to `out`:
+   * a likelihood's −log p(x|z), the latent op's log q(z|x) − log p(z) at its sampled z.
+   */
+  rowLoss?(c: OpContext, s: S, rows: number, out: number): void;
   /** How `vae.summary()` shows the op (null: not shown). */
   summary(s: S): SummaryRow | null;
   /** For an op users can put in `encoder` / `decoder` lists: checks a layer's config and builds the op. */
