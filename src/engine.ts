@@ -19,6 +19,8 @@ export interface DataRef {
   labels?: number;
   /** Dynamic binarisation: each time a row is trained on, its values p become 1 with probability p (keyed by seed, epoch, row). */
   binarize?: boolean;
+  /** Importance samples per row in training (the IWAE objective's k; default 1: the ELBO). */
+  samples?: number;
 }
 
 export interface OptimizerSettings {
@@ -167,18 +169,41 @@ export class Engine {
    * the shard's gradient buffers (no parameter gradients yet). Noise for a row is keyed by (seed,
    * stream = epoch, dataset index), whatever worker draws it.
    */
-  forwardBackward(data: DataRef, idx: number, { row, rows }: Shard, stream: number, beta = this.plan.beta): LossSums {
-    if (rows === 0) return { reconstruction: 0, kl: 0 };
-    const { k, plan } = this;
-    const c = this.view(row);
+  forwardBackward(data: DataRef, idx: number, { row, rows: dataRows }: Shard, stream: number, beta = this.plan.beta): LossSums {
+    if (dataRows === 0) return { reconstruction: 0, kl: 0 };
+    const { k, plan } = this, samples = data.samples ?? 1, rows = dataRows * samples;
+    const c = this.view(row * samples);
+    if (samples > 1) { // IWAE: k rows per data row, each with its dataset index (noise, labels, dropout and binarisation keys)
+      k.gather_f32(this.ws.rowIndex, idx, 0, 0, dataRows, 1);
+      k.expand_rows(this.ws.rowIndex, dataRows, 1, samples);
+      idx = this.ws.rowIndex;
+    }
     this.loadRows(c, data, idx, 0, rows, stream);
-    const sums = this.forward(c, 0, plan.ops.length, rows, { idx, start: 0, seed: plan.seed, stream, labels: data.labels ?? 0 }, true);
+    let sums = this.forward(c, 0, plan.ops.length, rows, { idx, start: 0, seed: plan.seed, stream, labels: data.labels ?? 0, samples }, true);
+    if (samples > 1) sums = this.importanceWeights(c, sums, dataRows, samples);
     for (let i = plan.ops.length - 1; i >= 0; i--) opFor(plan.ops[i]).backwardInput(c, plan.ops[i], rows, beta);
     // Divergence check before any parameter changes: the parameter gradients are products of
     // these buffers with the (finite, since the loss is) activations.
     if (!Number.isFinite(sums.reconstruction) || !Number.isFinite(sums.kl)) return { ...sums, nonFinite: NON_FINITE_LOSS };
     if (c.gradient.some((g, i) => g !== 0 && k.all_finite(g, rows * plan.widths[i]) === 0)) return { ...sums, nonFinite: NON_FINITE_GRADIENT };
     return sums;
+  }
+
+  /**
+   * The IWAE bound of `rows` data rows of k samples (Burda et al. 2015): each sample's log-weight
+   * from the ops' row terms, the normalised weights left in the row-terms scratch for the backward
+   * pass (c.rowWeights). Returns the negative bound as reconstruction (the samples' mean −log p(x|z))
+   * plus the rest (reported as kl).
+   */
+  private importanceWeights(c: OpContext, sums: LossSums, rows: number, samples: number): LossSums {
+    const { plan, ws } = this, n = rows * samples, last = plan.ops.length - 1;
+    const latent = plan.ops[plan.latentOp], lik = plan.ops[last];
+    opFor(latent).rowLoss!(c, latent, n, ws.rowTerms);
+    opFor(lik).rowLoss!(c, lik, n, ws.rowTerms + 4 * ws.rows);
+    const negativeBound = this.k.iwae_weights(ws.rowTerms, ws.rowTerms + 4 * ws.rows, rows, samples);
+    c.rowWeights = ws.rowTerms;
+    const reconstruction = sums.reconstruction / samples;
+    return { reconstruction, kl: negativeBound - reconstruction };
   }
 
   /**

@@ -1,8 +1,9 @@
 export { VAE, type LossReport, type GradientReport } from './vae.js';
+export type { LogLikelihoodOptions } from './density.js';
 export { resolveWorkers, type CreateOptions, type RuntimeInfo } from './runtime.js';
 export type { VAEConfig, Activation, Likelihood } from './model/config.js';
 export type { LayerConfig } from './ops/registry.js';
-export type { FitOptions, History, EpochLog, BatchLog, WorkerCount } from './train/options.js';
+export type { FitOptions, History, EpochLog, BatchLog, WorkerCount, Objective } from './train/options.js';
 export type { BetaSchedule, LearningRateSchedule, EarlyStopping } from './train/schedule.js';
 export type { DataInput, LabelInput } from './input.js';
 export * from './errors.js';

@@ -44,6 +44,10 @@ export interface KernelExports {
   gaussian_nll_rows(mean: Ptr, x: Ptr, logVar: Ptr, rows: number, cols: number, out: Ptr): void;
   log_sum_exp_update(a: Ptr, c: Ptr, n: number, prev: number): number;
   repeat_row(dst: Ptr, src: Ptr, cols: number, times: number): void;
+  expand_rows(buf: Ptr, rows: number, cols: number, k: number): void;
+  iwae_weights(a: Ptr, c: Ptr, rows: number, k: number): number;
+  scale_rows(x: Ptr, rows: number, cols: number, w: Ptr): void;
+  latent_backward_iwae(head: Ptr, rows: number, latent: number, eps: Ptr, z: Ptr, dz: Ptr, dhead: Ptr, w: Ptr): void;
   peak_madd(iterations: number, seed: number): number;
   peak_tile(iterations: number, scratch: number): number;
 }

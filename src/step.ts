@@ -45,7 +45,10 @@ export const SINGLE_THREAD: StepHooks = {
 
 /** Runs one step on `engine`; returns this worker's loss sums (flagged nonFinite when the step was skipped). */
 export function runStep(engine: Engine, s: StepArgs, hooks: StepHooks): LossSums {
-  const passes = stepPasses(s.batch, s.workers, s.capacity);
+  // IWAE: every row takes k rows of a workspace (its samples), and a shard holds whole rows.
+  const k = s.data.samples ?? 1;
+  if (k > s.capacity) throw new Error(`${k} importance samples per row do not fit a workspace of ${s.capacity} rows`);
+  const passes = stepPasses(s.batch, s.workers, Math.floor(s.capacity / k));
   const fused = s.update && updatesPerLayer(s.clipNorm, passes.length);
   const update = (sumSquares: number) => ({ step: s.step, opt: s.opt, gradScale: gradientScale(s.batch, sumSquares, s.clipNorm) });
   let reconstruction = 0, kl = 0;
@@ -57,7 +60,7 @@ export function runStep(engine: Engine, s: StepArgs, hooks: StepHooks): LossSums
     if (verdict) return { reconstruction, kl, nonFinite: verdict as NonFinite }; // a diverging step changes no parameter
     hooks.beforeUpdate();
     if (fused) hooks.updating();
-    engine.weightGradients(s.owner, pass.rows, p > 0, fused ? update(0) : undefined);
+    engine.weightGradients(s.owner, pass.rows * k, p > 0, fused ? update(0) : undefined);
     if (p + 1 < passes.length) hooks.betweenPasses();
   }
   if (s.update && !fused) {

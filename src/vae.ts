@@ -20,9 +20,8 @@ import { type ParameterLayout, parameterLayout } from './model/layout.js';
 import { allocModel, buildPlan, initialiseParameters, type ModelRegions } from './model/plan.js';
 import { KernelProfile, type ProfileEntry } from './profile.js';
 import { type FitSettings, fitLoop, type TrainingState, yieldNow } from './train/fit.js';
-import { initialiseOutputBias } from './train/output-bias.js';
+import { prepareFitData } from './train/prepare.js';
 import { logLikelihoodJob, type LogLikelihoodOptions } from './density.js';
-import { binarizeLoaded } from './data/binarize.js';
 import { type FitOptions, type History, resolveFit, type WorkerCount } from './train/options.js';
 
 const CONTROL_BYTES = CONTROL.bytes(64);
@@ -186,12 +185,11 @@ export class VAE {
       const workers = resolveWorkers(options.workers ?? this.defaultWorkers, options.batchSize ?? 128);
       await this.useWorkers(workers);
       await yieldNow(); // keep a page responsive: each setup phase is a task of its own
-      const { binarize } = resolveFit(options), seed = this.config.seed;
-      const train = binarizeLoaded(this.k, this.arena, this.load(data, 'training data', options.labels, 'train'), binarize, seed, 'training data');
-      initialiseOutputBias(this.k, this.config, this.layout, this.regions.params, train, this.state.step);
+      const loaded = this.load(data, 'training data', options.labels, 'train');
       await yieldNow();
-      const validation = options.validation && binarizeLoaded(this.k, this.arena,
-        this.load(options.validation, 'validation data', options.validationLabels), binarize === 'none' ? 'none' : 'static', seed, 'validation data');
+      const { train, validation } = prepareFitData({ k: this.k, arena: this.arena, config: this.config, layout: this.layout,
+        params: this.regions.params, trainedSteps: this.state.step, capacity: this.chunkRows }, resolveFit(options), loaded,
+      options.validation && this.load(options.validation, 'validation data', options.validationLabels));
       await yieldNow();
       return fitLoop({
         arena: this.arena, executor: this.executor, seed: this.config.seed, beta: this.config.beta,
@@ -305,24 +303,24 @@ export class VAE {
     for (const t of this.layout.tensors) this.arena.f32(this.regions.params + 4 * t.offset, t.size).set(tensors[t.name]);
   }
 
-  /** The noise ε (rows × latentDim) the model draws for sample indices `indices` in epoch `stream`. */
-  noise(indices: Int32Array, stream: number): Promise<Float32Array> {
+  /** The noise ε the model draws for dataset rows `indices` in epoch `stream`: rows × samples × latentDim (samples: IWAE's k, default 1). */
+  noise(indices: Int32Array, stream: number, samples = 1): Promise<Float32Array> {
     return this.calls.run(async () => {
-      const L = this.config.latentDim;
-      const idx = this.arena.alloc(4 * indices.length), out = this.arena.allocFloats(indices.length * L);
-      this.arena.i32(idx, indices.length).set(indices);
-      this.k.normal_rows(out, indices.length, L, idx, 0, this.config.seed, stream);
-      return this.arena.f32(out, indices.length * L).slice();
+      const L = this.config.latentDim, n = indices.length * samples;
+      const idx = this.arena.alloc(4 * n), out = this.arena.allocFloats(n * L);
+      this.arena.i32(idx, n).set(Int32Array.from({ length: n }, (_, b) => indices[Math.floor(b / samples)]));
+      this.k.normal_samples(out, n, L, idx, 0, samples, 0, this.config.seed, stream);
+      return this.arena.f32(out, n * L).slice();
     });
   }
 
   /**
    * Loss and its gradient for rows x, without changing the parameters. Row r uses the noise of
-   * sample index r in epoch `stream` (see noise()).
+   * sample index r in epoch `stream` (see noise()); samples > 1: of the IWAE bound with k samples.
    */
-  computeGradients(x: DataInput, stream = 0, labels?: LabelInput): Promise<GradientReport> {
+  computeGradients(x: DataInput, stream = 0, labels?: LabelInput, samples = 1): Promise<GradientReport> {
     return this.calls.run(async () => {
-      const ref = this.load(x, 'gradient input', labels);
+      const ref = { ...this.load(x, 'gradient input', labels), ...(samples > 1 ? { samples } : {}) }; // samples > 1: the IWAE bound
       const idx = this.arena.alloc(4 * ref.rows);
       this.arena.i32(idx, ref.rows).set(Int32Array.from({ length: ref.rows }, (_, r) => r));
       const s = new InThreadExecutor(this.k, this.plan).step(ref, idx, ref.rows, stream, 0, 0, this.config.beta, resolveFit({}).optimizer, false);

@@ -214,6 +214,7 @@ describe('wasm-vae command', () => {
       [['train', '--dropout', '1'], /--dropout must be a number from 0 to 0.99, got '1'/],
       [['train', '--binarize', 'maybe'], /--binarize must be one of dynamic, static, none/],
       [['eval', '--model', 'm', '--binarize', 'dynamic'], /--binarize must be one of static, none/],
+      [['train', '--objective', 'iwae'], /--objective must be elbo or iwae:K with K a positive integer, got 'iwae'/],
       [['eval', '--model', 'm', '--nll-samples', '0'], /--nll-samples must be an integer >= 1/],
       [['train', '--adam-eps', '0'], /--adam-eps must be a number/],
       [['train', '--output-bias', 'mean'], /--output-bias must be one of default, data-mean/],

@@ -79,6 +79,32 @@ function sequential(prefix: string, layers: RefLayer[], p: Tensors, x: Float64Ar
 
 const denseLayers = (widths: number[]): RefLayer[] => widths.map((units) => ({ type: 'dense', units }));
 
+/**
+ * The IWAE bound (Burda et al. 2015) as a loss: −mean over rows of log (1/k) Σ_s p(x|z_s) p(z_s) /
+ * q(z_s|x), z_s = μ + σ·ε_s with eps[r][s] (k samples per row), all in float64.
+ */
+export function referenceIwae(c: RefConfig, p: Tensors, x: Float64Array[], eps: Float64Array[][]): number {
+  const L = c.latentDim;
+  const head = sequential('encoder', [...(c.encoder ?? denseLayers(c.hidden)), { type: 'dense', units: 2 * L } as RefLayer], p, x, c);
+  let total = 0;
+  head.forEach((h, r) => {
+    const zs = eps[r].map((e) => Float64Array.from({ length: L }, (_, j) => h[j] + Math.exp(0.5 * h[L + j]) * e[j]));
+    const out = sequential('decoder', c.decoder ?? denseLayers([...c.decoderHidden, c.inputDim]), p, zs, c);
+    const logw = zs.map((z, s) => {
+      let lw = 0;
+      for (let i = 0; i < c.inputDim; i++) {
+        const l = out[s][i], t = x[r][i];
+        lw -= Math.max(l, 0) - l * t + Math.log1p(Math.exp(-Math.abs(l)));
+      }
+      for (let j = 0; j < L; j++) lw += 0.5 * (eps[r][s][j] ** 2 - z[j] ** 2 + h[L + j]); // log p(z) − log q(z|x)
+      return lw;
+    });
+    const top = Math.max(...logw);
+    total -= top + Math.log(logw.reduce((a, v) => a + Math.exp(v - top), 0) / logw.length);
+  });
+  return total / x.length;
+}
+
 /** Mean per-example loss (reconstruction + β·KL) for rows x with noise eps (rows × latent). */
 export function referenceLoss(c: RefConfig, p: Tensors, x: Float64Array[], eps: Float64Array[], labels?: number[]): { loss: number; reconstruction: number; kl: number } {
   const L = c.latentDim, C = c.conditional?.classes ?? 0;

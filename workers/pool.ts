@@ -153,7 +153,7 @@ export class WorkerPool implements Executor {
     })).catch((err: unknown) => {
       if (err instanceof WorkerError && err.step !== undefined) {
         const b = err.step - spec.stepBase - 1;
-        this.finishStep(err.step, stepRows(b, spec.batchSize, spec.rows).size, spec.settings, stepValues(spec, spec.settings.optimizer, b).opt, err);
+        this.finishStep(err.step, stepRows(b, spec.batchSize, spec.rows).size, spec.data.samples ?? 1, spec.settings, stepValues(spec, spec.settings.optimizer, b).opt, err);
       }
       Atomics.notify(completed, 0); // wake result() waiters
       throw err;
@@ -213,7 +213,7 @@ export class WorkerPool implements Executor {
    * gradients are done, then the optimiser), so the model holds exactly the parameters after this
    * step; a slice interrupted while updating cannot be recovered, and the error says so.
    */
-  private finishStep(step: number, batch: number, s: StepSettings, opt: OptimizerSettings, err: WorkerError): void {
+  private finishStep(step: number, batch: number, samples: number, s: StepSettings, opt: OptimizerSettings, err: WorkerError): void {
     const n = this.members.length;
     // A worker whose slot already describes a later step finished this one.
     const state = Array.from({ length: n }, (_, w) => {
@@ -222,7 +222,7 @@ export class WorkerPool implements Executor {
       return slotStep > step ? SLICE_DONE : slotStep < step ? -1 : slot % STATUS_STEP;
     });
     if (!state.some((st) => st >= SLICE_UPDATING)) return;
-    const passes = stepPasses(batch, n, this.plan.workspaces[0].rows);
+    const passes = stepPasses(batch, n, Math.floor(this.plan.workspaces[0].rows / samples)); // as runStep cuts them
     const fused = updatesPerLayer(s.clipNorm, passes.length);
     let sq = 0;
     if (s.clipNorm > 0) for (let w = 0; w < n; w++) sq += new Float64Array(this.memory.buffer, this.control + CONTROL.norm(w), 1)[0];
@@ -230,7 +230,7 @@ export class WorkerPool implements Executor {
     const lost: number[] = [];
     state.forEach((st, w) => {
       if (fused && st === SLICE_WORKING) {
-        this.local.weightGradients(w, passes[0].rows, false, update);
+        this.local.weightGradients(w, passes[0].rows * samples, false, update);
       } else if (!fused && st === SLICE_GRADS_READY) {
         this.local.applyOptimizer(w, update);
       } else if (st !== SLICE_DONE) {

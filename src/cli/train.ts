@@ -7,7 +7,7 @@ import { ACTIVATIONS, resolveConfig, type ResolvedConfig, type VAEConfig } from 
 import { checkWritableDirectory, writeFileAtomic } from '../files.node.js';
 import { binarize as binarizeData } from '../data/binarize.js';
 import type { LayerConfig } from '../ops/registry.js';
-import type { EpochLog } from '../train/options.js';
+import type { EpochLog, Objective } from '../train/options.js';
 import type { RuntimeInfo } from '../runtime.js';
 import { type LossReport, VAE } from '../vae.js';
 import { packageVersion } from '../version.js';
@@ -40,6 +40,8 @@ Options:
                       once (static); the test set is then binarised once
   --output-bias HOW   default | data-mean: start the output bias at the logit of the training
                       mean (default: default)
+  --objective WHAT    elbo | iwae:K (default elbo): train the importance-weighted bound with K
+                      samples per image (Burda et al. 2015); loss is then the negative K-sample bound
 ${SCHEDULE_HELP}
   --optimizer NAME    adam | adamw | sgd (default adam)
   --seed N            (default 1)
@@ -77,6 +79,14 @@ async function claimOutDir(out: string, force: boolean): Promise<void> {
   await Promise.all(old.map((f) => rm(join(out, f), { force: true })));
 }
 
+/** --objective elbo | iwae:K */
+function objectiveFlag(value: unknown): Objective {
+  if (value === undefined || value === 'elbo') return { kind: 'elbo' };
+  const m = /^iwae:(\d+)$/.exec(String(value));
+  if (!m || Number(m[1]) < 1) throw new UsageError(`--objective must be elbo or iwae:K with K a positive integer, got '${String(value)}'`);
+  return { kind: 'iwae', samples: Number(m[1]) };
+}
+
 /** The widths as layer lists with a dropout layer after every hidden layer. */
 function withDropout(config: VAEConfig, rate: number): void {
   const hidden = (widths: number[]): LayerConfig[] => widths.flatMap((units) => [{ type: 'dense', units }, { type: 'dropout', rate }] as LayerConfig[]);
@@ -93,7 +103,7 @@ export async function train(argv: string[]): Promise<number> {
     lr: { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
     workers: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' }, force: { type: 'boolean' },
     'allow-changes': { type: 'boolean' }, conditional: { type: 'boolean' }, dropout: { type: 'string' }, ...SCHEDULE_FLAGS,
-    'adam-eps': { type: 'string' }, binarize: { type: 'string' }, 'output-bias': { type: 'string' },
+    'adam-eps': { type: 'string' }, binarize: { type: 'string' }, 'output-bias': { type: 'string' }, objective: { type: 'string' },
   });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   const hidden = String(v.hidden ?? '400').split(',').filter((s) => s !== '').map((s) => num(s, 'hidden', 0, { integer: true, min: 1 }));
@@ -106,6 +116,7 @@ export async function train(argv: string[]): Promise<number> {
   if (v['output-bias'] !== undefined) config.outputBias = oneOf(v['output-bias'], 'output-bias', ['default', 'data-mean'] as const, 'default');
   const epsilon = num(v['adam-eps'], 'adam-eps', 1e-8, { positive: true, max: 1 });
   const binarize = oneOf(v.binarize, 'binarize', ['dynamic', 'static', 'none'] as const, 'none');
+  const objective = objectiveFlag(v.objective);
   const dropout = v.dropout === undefined ? undefined : num(v.dropout, 'dropout', 0, { min: 0, max: 0.99 });
   const epochs = num(v.epochs, 'epochs', 10, { integer: true, min: 1 });
   const batchSize = num(v['batch-size'], 'batch-size', 128, { integer: true, min: 1 });
@@ -175,7 +186,7 @@ export async function train(argv: string[]): Promise<number> {
     let lastDraw = 0;
     if (remaining > 0) {
       const h = await vae.fit(mnist.train.bytes.subarray(0, rows * mnist.train.dim), {
-        epochs: remaining, batchSize, learningRate, optimizer, epsilon, binarize, workers, validation: mnist.test.bytes, signal: interrupt.signal, ...schedules,
+        epochs: remaining, batchSize, learningRate, optimizer, epsilon, binarize, objective, workers, validation: mnist.test.bytes, signal: interrupt.signal, ...schedules,
         labels: labelsFor(vae, mnist.train, rows), validationLabels: labelsFor(vae, mnist.test),
         onBatchEnd: (b) => {
           batchPoints.push({ x: b.epoch - 1 + b.batch / b.batches, values: [b.loss, b.reconstruction, b.kl] });

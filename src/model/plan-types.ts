@@ -13,6 +13,8 @@ export interface Workspace {
   pack: number;
   /** Two f32 per row: per-row loss terms (rowLoss) for importance weights. */
   rowTerms: number;
+  /** One i32 per row: the dataset index of each sample row (IWAE: each row's index repeated k times). */
+  rowIndex: number;
 }
 
 /** The units of every op that a worker owns in the weight-gradient and optimiser phase. */

@@ -52,6 +52,7 @@ export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig
     gradients: gradients.map((g) => (g ? g[w] : 0)),
     pack: arena.alloc(k.gemm_scratch_bytes()),
     rowTerms: arena.allocFloats(2 * rows),
+    rowIndex: arena.alloc(4 * rows),
   }));
   return {
     inputDim: config.inputDim,

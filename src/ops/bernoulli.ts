@@ -10,7 +10,10 @@ export const bernoulli: Op<BernoulliSpec> = {
   forward(c, s, rows, _keys, train) {
     return { reconstruction: c.k.bernoulli_nll(c.buffer[s.input], c.buffer[s.target], rows * s.dim, train ? c.gradient[s.input] : 0) };
   },
-  backwardInput() {}, // the gradient was written by forward
+  // The gradient σ(l) − x was written by forward; under the IWAE bound each sample's counts by its weight.
+  backwardInput(c, s, rows) {
+    if (c.rowWeights) c.k.scale_rows(c.gradient[s.input], rows, s.dim, c.rowWeights);
+  },
   rowLoss(c, s, rows, out) {
     c.k.bernoulli_nll_rows(c.buffer[s.input], c.buffer[s.target], rows, s.dim, out);
   },

@@ -15,7 +15,11 @@ export const latent: Op<LatentSpec> = {
     return { kl: c.k.latent_forward(c.buffer[s.input], rows, s.latent, c.buffer[s.eps], c.buffer[s.output]) };
   },
   backwardInput(c, s, rows, beta) {
-    c.k.latent_backward(c.buffer[s.input], rows, s.latent, c.buffer[s.eps], c.gradient[s.output], c.gradient[s.input], beta);
+    if (c.rowWeights) { // the IWAE bound: the sampled log q − log p, weighted per sample, in place of the analytic KL
+      c.k.latent_backward_iwae(c.buffer[s.input], rows, s.latent, c.buffer[s.eps], c.buffer[s.output], c.gradient[s.output], c.gradient[s.input], c.rowWeights);
+    } else {
+      c.k.latent_backward(c.buffer[s.input], rows, s.latent, c.buffer[s.eps], c.gradient[s.output], c.gradient[s.input], beta);
+    }
   },
   rowLoss(c, s, rows, out) {
     c.k.latent_log_ratio(c.buffer[s.input], c.buffer[s.eps], c.buffer[s.output], rows, s.latent, out);

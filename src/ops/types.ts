@@ -14,6 +14,11 @@ export interface OpContext {
   gradient: number[];
   /** This worker's GEMM packing scratch. */
   pack: number;
+  /**
+   * Byte offset of each row's normalised importance weight (f32) when the rows are the samples of
+   * the IWAE objective, 0 otherwise: the loss ops' backward weighs each row's gradient by it.
+   */
+  rowWeights?: number;
 }
 
 /** What a forward pass needs beyond the buffers: the rows' noise keys and β for the backward pass. */

@@ -112,12 +112,23 @@ export interface FitOptions {
    * then binarised once (static). Values must lie in [0, 1]. Default 'none'.
    */
   binarize?: Binarization;
+  /**
+   * What training maximises: { kind: 'elbo' } (default: the ELBO, one z per row, analytic KL) or
+   * { kind: 'iwae', samples: k } (Burda et al. 2015: log (1/k) Σ_s p(x, z_s)/q(z_s|x) over k
+   * samples per row, its gradient weighting each sample by its normalised importance weight; k = 1
+   * is the ELBO). With IWAE, EpochLog.loss is the negative k-sample bound, `reconstruction` the
+   * mean −log p(x|z) over the samples and `kl` the rest; validation is still the one-sample ELBO.
+   * Needs a Bernoulli likelihood and β = 1.
+   */
+  objective?: Objective;
 }
+
+export type Objective = { kind: 'elbo' } | { kind: 'iwae'; samples: number };
 
 /** The keys FitOptions accepts (unknown keys are refused with a ConfigError). */
 export const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = ['workers', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'beta1', 'beta2',
   'epsilon', 'weightDecay', 'momentum', 'nesterov', 'clipNorm', 'shuffle', 'validation', 'onBatchEnd', 'onEpochEnd', 'signal',
-  'betaSchedule', 'learningRateSchedule', 'earlyStopping', 'scheduleEpochs', 'labels', 'validationLabels', 'binarize'];
+  'betaSchedule', 'learningRateSchedule', 'earlyStopping', 'scheduleEpochs', 'labels', 'validationLabels', 'binarize', 'objective'];
 
 export interface ResolvedFit {
   epochs: number;
@@ -130,6 +141,7 @@ export interface ResolvedFit {
   earlyStopping?: EarlyStopping;
   scheduleEpochs?: number;
   binarize: Binarization;
+  objective: Objective;
 }
 
 function check(ok: boolean, name: string, want: string, value: unknown): void {
@@ -138,6 +150,17 @@ function check(ok: boolean, name: string, want: string, value: unknown): void {
 
 const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
 const isNum = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && v >= lo && v <= hi && !Number.isNaN(v);
+
+function checkObjective(o: unknown): Objective {
+  if (o === undefined) return { kind: 'elbo' };
+  const kind = (o as { kind?: unknown })?.kind;
+  if (kind === 'elbo') { checkKeys(o as object, ['kind'], 'objective'); return { kind }; }
+  if (kind !== 'iwae') throw new ConfigError(`objective.kind must be 'elbo' or 'iwae', got ${String(kind)}`);
+  checkKeys(o as object, ['kind', 'samples'], 'objective');
+  const samples = (o as { samples?: unknown }).samples;
+  check(isPosInt(samples), 'objective.samples', 'a positive integer (importance samples per row)', samples);
+  return { kind, samples: samples as number };
+}
 
 export function resolveFit(o: FitOptions): ResolvedFit {
   checkKeys(o, FIT_OPTION_KEYS, 'fit options');
@@ -173,5 +196,6 @@ export function resolveFit(o: FitOptions): ResolvedFit {
   const scheduleEpochs = o.scheduleEpochs;
   check(scheduleEpochs === undefined || isNum(scheduleEpochs, Number.MIN_VALUE, 1e9), 'scheduleEpochs', 'a number of epochs > 0', scheduleEpochs);
   const binarize = checkBinarization(o.binarize, 'binarize');
-  return { epochs, batchSize, shuffle: o.shuffle ?? true, clipNorm, optimizer, betaSchedule, learningRateSchedule, earlyStopping, scheduleEpochs, binarize };
+  const objective = checkObjective(o.objective);
+  return { epochs, batchSize, shuffle: o.shuffle ?? true, clipNorm, optimizer, betaSchedule, learningRateSchedule, earlyStopping, scheduleEpochs, binarize, objective };
 }
