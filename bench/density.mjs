@@ -4,8 +4,11 @@
 // then the test -ELBO and the test NLL by importance sampling (k = 5000) on the test set binarised
 // once (seed --test-seed). PyTorch trains the k = 1 model with the same recipe in the same run and
 // is evaluated on the same binarised rows (bench/density-pytorch.py), when /usr/bin/python3 has torch.
+// --scaling instead times logLikelihood alone (a model after one epoch, 40 rows × 5000 samples) on
+// 1 and on `--workers` workers, alternating, and prints the speed-up; then the time of all
+// --nll-rows rows on `--workers` workers.
 // Usage: node bench/density.mjs [--epochs 100] [--objectives 1,5] [--nll-samples 5000]
-//        [--nll-rows 10000] [--workers 2] [--test-seed 123] [--skip-torch] [--json]
+//        [--nll-rows 10000] [--workers 2] [--test-seed 123] [--skip-torch] [--json] [--scaling]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -16,7 +19,7 @@ import { binarize, loadMnist, VAE } from 'wasm-vae';
 const { values } = parseArgs({ options: {
   epochs: { type: 'string', default: '100' }, objectives: { type: 'string', default: '1,5' }, 'nll-samples': { type: 'string', default: '5000' },
   'nll-rows': { type: 'string', default: '10000' }, workers: { type: 'string', default: '2' }, 'test-seed': { type: 'string', default: '123' },
-  data: { type: 'string' }, 'skip-torch': { type: 'boolean' }, json: { type: 'boolean' },
+  data: { type: 'string' }, 'skip-torch': { type: 'boolean' }, json: { type: 'boolean' }, scaling: { type: 'boolean' },
 } });
 const data = values.data ?? process.env.WASM_VAE_DATA ?? new URL('../../shared/data/mnist', import.meta.url).pathname;
 const epochs = Number(values.epochs), workers = Number(values.workers), samples = Number(values['nll-samples']);
@@ -26,11 +29,41 @@ const test = await binarize(mnist.test.bytes, { dim: 784, seed: Number(values['t
 console.log(`machine: ${cpus()[0].model}, ${cpus().length} cores; node ${process.version}; ${workers} workers`);
 console.log(`recipe: 784-200-200-50 tanh, mirror decoder, output bias = logit(train mean), dynamic binarisation, Adam 1e-3 (eps 1e-4), `
   + `batch 100, seed 1, ${epochs} epochs; test set binarised once (seed ${values['test-seed']}); NLL with ${samples} samples on ${nllRows} test rows`);
+const MODEL = { inputDim: 784, hidden: [200, 200], latentDim: 50, activation: 'tanh', outputBias: 'data-mean', seed: 1 };
+if (values.scaling) {
+  const trained = await VAE.create(MODEL);
+  await trained.fit(mnist.train.bytes, { epochs: 1, batchSize: 100, epsilon: 1e-4, binarize: 'dynamic', workers });
+  const params = trained.getParameters();
+  await trained.dispose();
+  const rows = test.subarray(0, 784 * 40), rates = { 1: [], [workers]: [] };
+  for (let repeat = 0; repeat < 3; repeat++) {
+    for (const w of [1, workers]) {
+      const vae = await VAE.create(MODEL, { workers: w });
+      vae.setParameters(params);
+      const t = performance.now();
+      await vae.logLikelihood(rows, { samples });
+      rates[w].push((40 * samples) / ((performance.now() - t) / 1000));
+      await vae.dispose();
+    }
+  }
+  const median = (v) => [...v].sort((a, b) => a - b)[1];
+  console.log(`logLikelihood, 40 rows × ${samples} samples: ${Math.round(median(rates[1]) / 1e3)} k samples/s on 1 worker, `
+    + `${Math.round(median(rates[workers]) / 1e3)} k on ${workers} (medians of 3): ${(median(rates[workers]) / median(rates[1])).toFixed(2)}×`);
+  const vae = await VAE.create(MODEL, { workers });
+  vae.setParameters(params);
+  const t = performance.now();
+  await vae.logLikelihood(test.subarray(0, 784 * nllRows), { samples });
+  const seconds = (performance.now() - t) / 1000;
+  console.log(`logLikelihood, ${nllRows} rows × ${samples} samples on ${workers} workers (runtime: ${vae.runtime.workers} workers): `
+    + `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s, ${Math.round((nllRows * samples) / seconds / 1e3)} k samples/s`);
+  await vae.dispose();
+  process.exit(0);
+}
 const fmt = (s) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`;
 
 const results = [];
 for (const k of values.objectives.split(',').map(Number)) {
-  const vae = await VAE.create({ inputDim: 784, hidden: [200, 200], latentDim: 50, activation: 'tanh', outputBias: 'data-mean', seed: 1 });
+  const vae = await VAE.create(MODEL, { workers }); // the pool serves fit and logLikelihood alike
   const t0 = performance.now();
   const h = await vae.fit(mnist.train.bytes, {
     epochs, batchSize: 100, learningRate: 1e-3, epsilon: 1e-4, binarize: 'dynamic', workers,

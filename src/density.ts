@@ -6,6 +6,7 @@ import { ConfigError, DataError } from './errors.js';
 import type { LogLikelihoodJob } from './executor.js';
 import type { DataInput } from './input.js';
 import type { ResolvedConfig } from './model/config.js';
+import type { WorkerCount } from './train/options.js';
 
 /** Options of vae.logLikelihood() (and the `samples` of evaluate()). */
 export interface LogLikelihoodOptions {
@@ -15,6 +16,8 @@ export interface LogLikelihoodOptions {
   seed?: number;
   /** Called as rows are done, with (rows done, rows in all): 10,000 rows × 5,000 samples is 50 M decoder passes. */
   onProgress?: (done: number, total: number) => void | Promise<void>;
+  /** Worker threads that share the rows: a count or 'auto' (default: CreateOptions.workers). */
+  workers?: WorkerCount;
 }
 
 /** The noise stream of log-likelihood samples: apart from training epochs, evaluation and sampling. */
@@ -22,7 +25,7 @@ export const LOG_LIKELIHOOD_STREAM = 0x7ffffff3;
 
 /** Checks the options against the model and the data; the job without its data. */
 export function logLikelihoodJob(options: LogLikelihoodOptions, config: ResolvedConfig, x: DataInput, rows: number): Omit<LogLikelihoodJob, 'data'> {
-  checkKeys(options, ['samples', 'seed', 'onProgress'], 'logLikelihood options');
+  checkKeys(options, ['samples', 'seed', 'onProgress', 'workers'], 'logLikelihood options');
   const samples = options.samples ?? 5000, seed = options.seed ?? config.seed;
   if (typeof samples !== 'number' || !Number.isInteger(samples) || samples < 1) {
     throw new ConfigError(`samples must be a positive integer (importance samples per row), got ${String(samples)}`);
@@ -39,3 +42,6 @@ export function logLikelihoodJob(options: LogLikelihoodOptions, config: Resolved
   const onProgress = options.onProgress;
   return { samples, seed, stream: LOG_LIKELIHOOD_STREAM, onRows: onProgress && ((done) => onProgress(done, rows)) };
 }
+
+/** The keys evaluate() takes: its labels and the log-likelihood's. */
+export const EVALUATE_KEYS = ['labels', 'samples', 'seed', 'onProgress', 'workers'];

@@ -75,6 +75,11 @@ export interface LogLikelihoodJob {
 /** Rows per call of a log-likelihood job: small enough for progress and for sharing the work out evenly. */
 export const LOG_LIKELIHOOD_BLOCK = 4;
 
+/** Loss sums over `rows` rows as per-example nats: the loss (reconstruction + β·KL) and its two terms. */
+export function perExample(s: LossSums, rows: number, beta: number): { loss: number; reconstruction: number; kl: number } {
+  return { loss: (s.reconstruction + beta * s.kl) / rows, reconstruction: s.reconstruction / rows, kl: s.kl / rows };
+}
+
 /** Sums two loss reports. */
 export function addSums(a: LossSums, b: LossSums): LossSums {
   const nonFinite = Math.max(a.nonFinite ?? 0, b.nonFinite ?? 0) as NonFinite | 0;

@@ -12,7 +12,7 @@ import { checkParameterRecord, checkTensors, encodeModel, type ModelMemory, type
 import { checkModelFits } from './model/memory.js';
 import { formatSummary, type ModelSummary, summarize } from './model/summary.js';
 import { decodeSafetensors } from './model/safetensors.js';
-import { type Executor, InThreadExecutor } from './executor.js';
+import { type Executor, InThreadExecutor, perExample } from './executor.js';
 import { copyIn, copyLabels, type DataInput, type LabelInput, loadRows, type RowCheck, rowCount, splitHead } from './input.js';
 import { createMemory, INITIAL_PAGES, instantiate, type KernelExports, kernelModule, type KernelModule } from './kernels.js';
 import { resolveConfig, type ResolvedConfig, type VAEConfig } from './model/config.js';
@@ -21,7 +21,7 @@ import { allocModel, buildPlan, initialiseParameters, type ModelRegions } from '
 import { KernelProfile, type ProfileEntry } from './profile.js';
 import { type FitSettings, fitLoop, type TrainingState, yieldNow } from './train/fit.js';
 import { prepareFitData } from './train/prepare.js';
-import { logLikelihoodJob, type LogLikelihoodOptions } from './density.js';
+import { EVALUATE_KEYS, logLikelihoodJob, type LogLikelihoodOptions } from './density.js';
 import { type FitOptions, type History, resolveFit, type WorkerCount } from './train/options.js';
 
 const CONTROL_BYTES = CONTROL.bytes(64);
@@ -206,12 +206,14 @@ export class VAE {
   evaluate(data: DataInput, options: { labels?: LabelInput } & LogLikelihoodOptions = {}): Promise<LossReport> {
     return this.calls.run(async () => {
       const { labels, ...nll } = options;
-      checkKeys(options, ['labels', 'samples', 'seed', 'onProgress'], 'evaluate options');
-      await this.workersFor(rowCount(data, this.config.inputDim, 'evaluation data'));
+      checkKeys(options, EVALUATE_KEYS, 'evaluate options');
+      // The workers are chosen first: a pool started after a load would keep the loaded rows.
+      const job = nll.samples === undefined ? undefined : await this.estimateWorkers(data, nll);
+      if (!job) await this.workersFor(rowCount(data, this.config.inputDim, 'evaluation data'));
       const ref = this.load(data, 'evaluation data', labels);
       const s = await this.executor.evaluate(ref, this.config.seed, EVAL_STREAM);
-      const log = nll.samples === undefined ? undefined : await this.estimate(data, nll);
-      return { ...this.report(s.reconstruction, s.kl, ref.rows), ...(log ? { nll: -log.reduce((a, b) => a + b, 0) / log.length } : {}) };
+      const log = job && await this.executor.logLikelihood({ ...job, data: ref });
+      return { ...perExample(s, ref.rows, this.config.beta), ...(log ? { nll: -log.reduce((a, b) => a + b, 0) / log.length } : {}) };
     });
   }
 
@@ -220,17 +222,18 @@ export class VAE {
    * test NLL (its negative mean) with samples: 5000 on binarised MNIST. Runs on the worker pool.
    */
   logLikelihood(x: DataInput, options: LogLikelihoodOptions = {}): Promise<Float64Array> {
-    return this.calls.run(() => this.estimate(x, options));
+    return this.calls.run(async () => {
+      const job = await this.estimateWorkers(x, options);
+      return this.executor.logLikelihood({ ...job, data: this.load(x, 'log-likelihood data', undefined) });
+    });
   }
 
-  private async estimate(x: DataInput, options: LogLikelihoodOptions): Promise<Float64Array> {
+  /** Checks a log-likelihood call and makes its workers ready (before any load). */
+  private async estimateWorkers(x: DataInput, options: LogLikelihoodOptions): Promise<ReturnType<typeof logLikelihoodJob>> {
     const rows = rowCount(x, this.config.inputDim, 'log-likelihood data'), job = logLikelihoodJob(options, this.config, x, rows);
-    await this.workersFor(rows * job.samples);
-    return this.executor.logLikelihood({ ...job, data: this.load(x, 'log-likelihood data', undefined) });
-  }
-
-  private report(reconstruction: number, kl: number, rows: number): LossReport {
-    return { loss: (reconstruction + this.config.beta * kl) / rows, reconstruction: reconstruction / rows, kl: kl / rows };
+    if (options.workers === undefined) await this.workersFor(rows * job.samples);
+    else await this.useWorkers(resolveWorkers(options.workers));
+    return job;
   }
 
   /** Parameters of q(z|x) for each row: mean and log-variance, rows × latentDim each (labels: a conditional model's classes). */
@@ -288,9 +291,7 @@ export class VAE {
   /** Copies of every parameter tensor, by PyTorch-style name. */
   getParameters(): Record<string, Float32Array> {
     if (this.calls.disposed) throw new DisposedError('this VAE was disposed');
-    const out: Record<string, Float32Array> = {};
-    for (const t of this.layout.tensors) out[t.name] = this.arena.f32(this.regions.params + 4 * t.offset, t.size).slice();
-    return out;
+    return Object.fromEntries(this.layout.tensors.map((t) => [t.name, this.arena.f32(this.regions.params + 4 * t.offset, t.size).slice()]));
   }
 
   /**
@@ -327,7 +328,7 @@ export class VAE {
       const g = this.plan.grads;
       this.k.scale(g, this.layout.floats, 1 / ref.rows);
       const gradients = Object.fromEntries(this.layout.tensors.map((t) => [t.name, this.arena.f32(g + 4 * t.offset, t.size).slice()]));
-      return { ...this.report(s.reconstruction, s.kl, ref.rows), gradients };
+      return { ...perExample(s, ref.rows, this.config.beta), gradients };
     });
   }
 

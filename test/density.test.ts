@@ -83,6 +83,9 @@ describe('log-likelihood by importance sampling', () => {
     const a = await one.logLikelihood(x, { samples: 300 }), b = await two.logLikelihood(x, { samples: 300 });
     expect(two.runtime.workers).toBe(2);
     expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+    const asked = await one.logLikelihood(x, { samples: 300, workers: 2 }); // a per-call worker count
+    expect(one.runtime.workers).toBe(2);
+    expect(Buffer.from(asked.buffer).equals(Buffer.from(a.buffer))).toBe(true);
     const mean = (v: Float64Array) => v.reduce((s, t) => s + t, 0) / v.length;
     const single = await one.logLikelihood(x, { samples: 1 });
     const report = await one.evaluate(x, { samples: 300 });

@@ -25,11 +25,20 @@ export function progressBar(done: number, total: number, width = 20): string {
   return `[${'='.repeat(filled)}${head}${'.'.repeat(Math.max(0, width - filled - head.length))}]`;
 }
 
+/**
+ * The loss terms as a line shows them: (rec, kl) for the ELBO; for the IWAE bound with k samples
+ * the loss is the negative bound, whose rest beyond the mean reconstruction is no KL term.
+ */
+export function lossTerms(l: { loss: number; reconstruction: number; kl: number }, iwaeSamples = 1): string {
+  return iwaeSamples > 1 ? `loss ${l.loss.toFixed(2)} (−IWAE bound, k = ${iwaeSamples}; rec ${l.reconstruction.toFixed(2)})`
+    : `loss ${l.loss.toFixed(2)} (rec ${l.reconstruction.toFixed(2)}, kl ${l.kl.toFixed(2)})`;
+}
+
 /** One progress line for a batch log; `epochs` is the run's total epoch count. */
-export function progressLine(b: BatchLog, epochs: number): string {
+export function progressLine(b: BatchLog, epochs: number, iwaeSamples = 1): string {
   const width = String(b.batches).length;
   return `epoch ${b.epoch}/${epochs} ${progressBar(b.batch, b.batches)} ${String(b.batch).padStart(width)}/${b.batches}`
     + `  ETA ${formatDuration(b.etaSeconds)}  ${b.elapsedSeconds.toFixed(1)} s`
-    + `  loss ${b.loss.toFixed(2)} (rec ${b.reconstruction.toFixed(2)}, kl ${b.kl.toFixed(2)})`
+    + `  ${lossTerms(b, iwaeSamples)}`
     + `  ${formatRate(b.samplesPerSecond)} samples/s`;
 }

@@ -11,7 +11,7 @@ import type { EpochLog, Objective } from '../train/options.js';
 import type { RuntimeInfo } from '../runtime.js';
 import { type LossReport, VAE } from '../vae.js';
 import { packageVersion } from '../version.js';
-import { CLEAR_TO_END, formatDuration, formatRate, progressLine } from './progress.js';
+import { CLEAR_TO_END, formatDuration, formatRate, lossTerms, progressLine } from './progress.js';
 import { loadData, logger, num, oneOf, parse, UsageError, workersFlag } from './common.js';
 import { type BatchPoint, labelsFor, writeAll } from './pictures.js';
 import { SCHEDULE_FLAGS, SCHEDULE_HELP, scheduleOptions } from './schedule-flags.js';
@@ -116,7 +116,7 @@ export async function train(argv: string[]): Promise<number> {
   if (v['output-bias'] !== undefined) config.outputBias = oneOf(v['output-bias'], 'output-bias', ['default', 'data-mean'] as const, 'default');
   const epsilon = num(v['adam-eps'], 'adam-eps', 1e-8, { positive: true, max: 1 });
   const binarize = oneOf(v.binarize, 'binarize', ['dynamic', 'static', 'none'] as const, 'none');
-  const objective = objectiveFlag(v.objective);
+  const objective = objectiveFlag(v.objective), iwaeSamples = objective.kind === 'iwae' ? objective.samples : 1;
   const dropout = v.dropout === undefined ? undefined : num(v.dropout, 'dropout', 0, { min: 0, max: 0.99 });
   const epochs = num(v.epochs, 'epochs', 10, { integer: true, min: 1 });
   const batchSize = num(v['batch-size'], 'batch-size', 128, { integer: true, min: 1 });
@@ -193,7 +193,7 @@ export async function train(argv: string[]): Promise<number> {
           const now = performance.now();
           if (tty && !json && (now - lastDraw > 100 || b.batch === b.batches)) {
             lastDraw = now;
-            log(`\r${progressLine(b, epochs)}${CLEAR_TO_END}`);
+            log(`\r${progressLine(b, epochs, iwaeSamples)}${CLEAR_TO_END}`);
           }
         },
         onEpochEnd: async (e) => {
@@ -207,7 +207,7 @@ export async function train(argv: string[]): Promise<number> {
           if (json) console.log(JSON.stringify({ type: 'epoch', ...e }));
           else {
             const rt = vae.runtime;
-            log(`${tty ? '\r' : ''}epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(2)} (rec ${e.reconstruction.toFixed(2)}, kl ${e.kl.toFixed(2)}), `
+            log(`${tty ? '\r' : ''}epoch ${e.epoch}/${epochs}: ${lossTerms(e, iwaeSamples)}, `
               + `test ${e.valLoss!.toFixed(2)} nats, ${schedules.betaSchedule ? `β ${e.beta.toFixed(3)}, ` : ''}`
               + `${schedules.learningRateSchedule ? `lr ${e.learningRate.toPrecision(3)}, ` : ''}${formatDuration(e.seconds)}, ${formatRate(e.samplesPerSecond)} samples/s `
               + `(${rt.threads ? `${rt.workers} workers` : '1 thread'}${rt.relaxedSimd ? ', relaxed SIMD' : ''})${tty ? CLEAR_TO_END : ''}\n`);
