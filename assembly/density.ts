@@ -148,3 +148,8 @@ export function latent_backward_iwae(head: usize, rows: i32, latent: i32, eps: u
     }
   }
 }
+
+/** dst[0 … n) = value (i32): a row index repeated for every sample of that row. */
+export function fill_i32(dst: usize, n: i32, value: i32): void {
+  for (let i = 0; i < n; i++) store<i32>(dst + (<usize>i << 2), value);
+}

@@ -4,7 +4,7 @@
 import { checkKeys } from './check-keys.js';
 import { ConfigError, DataError } from './errors.js';
 import type { LogLikelihoodJob } from './executor.js';
-import type { DataInput } from './input.js';
+import type { DataInput, LabelInput } from './input.js';
 import type { ResolvedConfig } from './model/config.js';
 import type { WorkerCount } from './train/options.js';
 
@@ -18,6 +18,8 @@ export interface LogLikelihoodOptions {
   onProgress?: (done: number, total: number) => void | Promise<void>;
   /** Worker threads that share the rows: a count or 'auto' (default: CreateOptions.workers). */
   workers?: WorkerCount;
+  /** A conditional model's class of every row. */
+  labels?: LabelInput;
 }
 
 /** The noise stream of log-likelihood samples: apart from training epochs, evaluation and sampling. */
@@ -25,7 +27,7 @@ export const LOG_LIKELIHOOD_STREAM = 0x7ffffff3;
 
 /** Checks the options against the model and the data; the job without its data. */
 export function logLikelihoodJob(options: LogLikelihoodOptions, config: ResolvedConfig, x: DataInput, rows: number): Omit<LogLikelihoodJob, 'data'> {
-  checkKeys(options, ['samples', 'seed', 'onProgress', 'workers'], 'logLikelihood options');
+  checkKeys(options, ['samples', 'seed', 'onProgress', 'workers', 'labels'], 'logLikelihood options');
   const samples = options.samples ?? 5000, seed = options.seed ?? config.seed;
   if (typeof samples !== 'number' || !Number.isInteger(samples) || samples < 1) {
     throw new ConfigError(`samples must be a positive integer (importance samples per row), got ${String(samples)}`);
@@ -34,7 +36,6 @@ export function logLikelihoodJob(options: LogLikelihoodOptions, config: Resolved
   const most = Math.floor(0xffffffff / config.latentDim);
   if (samples > most) throw new ConfigError(`samples must be at most ${most.toLocaleString('en-US')} for latentDim ${config.latentDim}, got ${samples}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ConfigError(`seed must be an integer in [0, 2^32), got ${String(seed)}`);
-  if (config.conditional) throw new ConfigError('logLikelihood does not support conditional models yet (it would need each row\'s label)');
   if (config.likelihood === 'gaussian' && x instanceof Uint8Array) {
     throw new DataError('a Gaussian model\'s log-likelihood is a density over real values, but these rows are bytes (discrete values): '
       + 'pass Float32Array rows (dequantised, e.g. (byte + uniform noise) / 256, for a density of image data)');

@@ -289,7 +289,7 @@ export class Engine {
     for (let done = 0; done < rows; done += cap) {
       const n = Math.min(cap, rows - done);
       this.loadRows(c, data, 0, start + done, n);
-      this.forward(c, 0, plan.latentOp, n, { idx: 0, start: start + done, seed, stream, labels: 0 }, false);
+      this.forward(c, 0, plan.latentOp, n, { idx: 0, start: start + done, seed, stream, labels: data.labels ?? 0 }, false);
       k.gather_f32(heads, c.buffer[plan.head], 0, 0, n, head);
       for (let r = 0; r < n; r++) {
         const row = start + done + r;
@@ -299,7 +299,9 @@ export class Engine {
           this.loadRows(c, data, 0, row, 1);
           k.repeat_row(c.buffer[plan.x], c.buffer[plan.x], plan.inputDim, m);
           k.repeat_row(c.buffer[plan.head], heads + 4 * head * r, head, m);
-          const keys = { idx: 0, start: row, seed, stream, labels: 0, samples: m, sampleStart: s0 };
+          // Every sample row is data row `row`: its index for the noise keys and a conditional model's label.
+          k.fill_i32(ws.rowIndex, m, row);
+          const keys = { idx: ws.rowIndex, start: 0, seed, stream, labels: data.labels ?? 0, samples: m, sampleStart: s0 };
           this.forward(c, plan.latentOp, last, m, keys, false);
           opFor(latent).rowLoss!(c, latent, m, terms[0]);
           opFor(lik).rowLoss!(c, lik, m, terms[1]);

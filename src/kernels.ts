@@ -45,6 +45,7 @@ export interface KernelExports {
   log_sum_exp_update(a: Ptr, c: Ptr, n: number, prev: number): number;
   repeat_row(dst: Ptr, src: Ptr, cols: number, times: number): void;
   expand_rows(buf: Ptr, rows: number, cols: number, k: number): void;
+  fill_i32(dst: Ptr, n: number, value: number): void;
   iwae_weights(a: Ptr, c: Ptr, rows: number, k: number): number;
   scale_rows(x: Ptr, rows: number, cols: number, w: Ptr): void;
   latent_backward_iwae(head: Ptr, rows: number, latent: number, eps: Ptr, z: Ptr, dz: Ptr, dhead: Ptr, w: Ptr): void;

@@ -224,7 +224,7 @@ export class VAE {
   logLikelihood(x: DataInput, options: LogLikelihoodOptions = {}): Promise<Float64Array> {
     return this.calls.run(async () => {
       const job = await this.estimateWorkers(x, options);
-      return this.executor.logLikelihood({ ...job, data: this.load(x, 'log-likelihood data', undefined) });
+      return this.executor.logLikelihood({ ...job, data: this.load(x, 'log-likelihood data', options.labels) });
     });
   }
 

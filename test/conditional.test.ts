@@ -42,6 +42,15 @@ describe('conditional VAE', () => {
     expect(same(await plain.decode(a.mean), await cond.decode(a.mean, { labels }))).toBe(true);
     expect(await cond.evaluate(x, { labels })).toEqual(await plain.evaluate(x));
     expect(same(await plain.sample(5, { seed: 2 }), await cond.sample(5, { seed: 2, labels: [0, 1, 2, 3, 0] }))).toBe(true);
+    const logp = await plain.logLikelihood(x, { samples: 30 });
+    expect(Buffer.from((await cond.logLikelihood(x, { samples: 30, labels })).buffer).equals(Buffer.from(logp.buffer))).toBe(true);
+    expect((await cond.evaluate(x, { labels, samples: 30 })).nll).toBe(-logp.reduce((s, v) => s + v, 0) / 20);
+    // With label weights of its own, the label changes the estimate.
+    const p = cond.getParameters();
+    p['decoder.0.weight'].forEach((_, i, w) => { if (i % (3 + C) >= 3) w[i] = 0.3 * (i % (3 + C) - 3); }); // a weight per class
+    cond.setParameters(p);
+    const other = await cond.logLikelihood(x, { samples: 30, labels: labels.map((l) => (l + 1) % C) });
+    expect(Buffer.from(other.buffer).equals(Buffer.from((await cond.logLikelihood(x, { samples: 30, labels })).buffer))).toBe(false);
     await Promise.all([plain.dispose(), cond.dispose()]);
   });
 
