@@ -167,6 +167,17 @@ describe('wasm-vae command', () => {
     expect((await run(['reconstruct', '--model', model, '--data', DATA_DIR, '--n', '8', '--out', join(out, 'r.png')])).code).toBe(0);
   });
 
+  it('--resume refuses another --binarize or --objective than the checkpoint was trained with, unless --allow-changes', async () => {
+    const dir = join(out, 'iwae');
+    expect((await run(['train', ...small, '--epochs', '1', '--binarize', 'dynamic', '--objective', 'iwae:3', '--out', dir])).code).toBe(0);
+    const refused = await run(['train', ...small, '--epochs', '2', '--out', dir, '--resume']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/was trained with --binarize dynamic, --objective iwae:3, but the flags give --binarize none, --objective elbo; pass --allow-changes/);
+    const same = await run(['train', ...small, '--epochs', '2', '--binarize', 'dynamic', '--objective', 'iwae:3', '--out', dir, '--resume']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout + same.stderr).toMatch(/−IWAE bound, k = 3/);
+  });
+
   it('eval --nll-samples estimates the NLL, on a binarised test set with --binarize static', async () => {
     const model = join(out, 'a', 'model.safetensors');
     const args = ['eval', '--model', model, '--data', DATA_DIR, '--nll-samples', '50', '--limit', '200', '--json'];

@@ -52,8 +52,9 @@ ${SCHEDULE_HELP}
                       parameters of an uninterrupted run, also after Ctrl-C part-way through an epoch
   --conditional       a conditional VAE: the digit's one-hot code joins the encoder's and the
                       decoder's input (samples.png then shows one row per digit)
-  --allow-changes     with --resume: continue although --lr, --batch-size or --optimizer differ
-                      from the checkpoint's (refused otherwise)
+  --allow-changes     with --resume: continue although --lr, --batch-size, --optimizer,
+                      --adam-eps, --binarize or --objective differ from the checkpoint's
+                      (refused otherwise)
   --force             replace an earlier run's files in --out (without it a used --out is refused)
   --json              one JSON object per epoch on stdout, then a final one
   --verbose           stack traces on errors
@@ -146,11 +147,11 @@ export async function train(argv: string[]): Promise<number> {
       throw new ConfigError(`--resume: ${checkpoint} was trained with ${JSON.stringify(vae.config)}, but the flags give ${want}`);
     }
     const was = vae.trainingSettings;
-    const now = { optimizer, learningRate, batchSize };
+    const now = { optimizer, learningRate, batchSize, epsilon, binarize, objective: objective.kind === 'iwae' ? `iwae:${objective.samples}` : 'elbo' };
     const changed = was ? (Object.keys(now) as (keyof typeof now)[]).filter((k) => was[k] !== now[k]) : [];
     if (changed.length > 0 && !v['allow-changes']) {
       await vae.dispose();
-      const flag = { optimizer: '--optimizer', learningRate: '--lr', batchSize: '--batch-size' };
+      const flag = { optimizer: '--optimizer', learningRate: '--lr', batchSize: '--batch-size', epsilon: '--adam-eps', binarize: '--binarize', objective: '--objective' };
       throw new UsageError(`--resume: ${checkpoint} was trained with ${changed.map((k) => `${flag[k]} ${was![k]}`).join(', ')}, `
         + `but the flags give ${changed.map((k) => `${flag[k]} ${now[k]}`).join(', ')}; pass --allow-changes to continue with the new settings`);
     }

@@ -29,15 +29,26 @@ export interface FitSettings {
   optimizer: string;
   learningRate: number;
   batchSize: number;
+  /** Adam's ε, the binarisation and the objective ('elbo' or 'iwae:k'); absent in files of wasm-vae before 2026-12-03 (then 1e-8, 'none', 'elbo'). */
+  epsilon?: number;
+  binarize?: string;
+  objective?: string;
 }
+
+/** The settings a file without them was trained with. */
+export const FIT_SETTING_DEFAULTS = { epsilon: 1e-8, binarize: 'none', objective: 'elbo' };
 
 /** Checks FitSettings read from a file; undefined for anything malformed. */
 export function parseFitSettings(text: string | undefined): FitSettings | undefined {
   if (text === undefined) return undefined;
   try {
     const p = JSON.parse(text) as FitSettings;
-    const ok = p && typeof p.optimizer === 'string' && Number.isFinite(p.learningRate) && Number.isSafeInteger(p.batchSize) && p.batchSize > 0;
-    return ok ? { optimizer: p.optimizer, learningRate: p.learningRate, batchSize: p.batchSize } : undefined;
+    const ok = p && typeof p.optimizer === 'string' && Number.isFinite(p.learningRate) && Number.isSafeInteger(p.batchSize) && p.batchSize > 0
+      && (p.epsilon === undefined || Number.isFinite(p.epsilon)) && (p.binarize === undefined || typeof p.binarize === 'string')
+      && (p.objective === undefined || typeof p.objective === 'string');
+    if (!ok) return undefined;
+    const { epsilon = FIT_SETTING_DEFAULTS.epsilon, binarize = FIT_SETTING_DEFAULTS.binarize, objective = FIT_SETTING_DEFAULTS.objective } = p;
+    return { optimizer: p.optimizer, learningRate: p.learningRate, batchSize: p.batchSize, epsilon, binarize, objective };
   } catch {
     return undefined;
   }
@@ -104,7 +115,8 @@ export async function fitLoop(inputs: FitInputs, options: FitOptions): Promise<H
   const history: History = { epochs: [], aborted: false, warnings: inputs.warnings };
   const settings = { optimizer: fit.optimizer, clipNorm: fit.clipNorm };
   const batches = Math.ceil(train.rows / batchSize);
-  state.settings = { optimizer: fit.optimizer.kind, learningRate: fit.optimizer.learningRate, batchSize: fit.batchSize };
+  state.settings = { optimizer: fit.optimizer.kind, learningRate: fit.optimizer.learningRate, batchSize: fit.batchSize,
+    epsilon: fit.optimizer.epsilon, binarize: fit.binarize, objective: fit.objective.kind === 'iwae' ? `iwae:${fit.objective.samples}` : 'elbo' };
   const watch = state.watch ??= newWatch();
   const horizon = fit.scheduleEpochs ?? state.epoch + fit.epochs;
   let best: Float32Array | undefined;
