@@ -1,3 +1,4 @@
-// Node-only helpers: PNG output and atomic file writes.
+// Node-only helpers: PNG output, atomic file writes, and folders of images as training rows.
 export { gridImage, upscale, encodeGrayPng, type Gray } from './images.js';
 export { writeFileAtomic } from './platform.node.js';
+export { loadImageFolder, type ImageFolder, type ImageFolderOptions, type ImageSplit } from './data/image-folder.js';
