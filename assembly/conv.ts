@@ -60,3 +60,17 @@ export function col2im(dst: usize, src: usize, rows: i32, H: i32, W: i32, C: i32
   if (!accumulate) memory.fill(dst, 0, (<usize>rows * <usize>H * <usize>W * <usize>C) << 2);
   walkPatches(dst, src, rows, H, W, C, kh, kw, stride, pad, Ho, Wo, true);
 }
+
+/**
+ * Per row, an a × b matrix transposed: dst_r[j][i] = src_r[i][j]. HWC (a = pixels, b = channels)
+ * to CHW, which is the order PyTorch's flatten gives a dense layer; with a and b swapped, back.
+ */
+export function transpose_rows(dst: usize, src: usize, rows: i32, a: i32, b: i32): void {
+  const size = <usize>a * <usize>b;
+  for (let r = 0; r < rows; r++) {
+    const s = src + ((<usize>r * size) << 2), d = dst + ((<usize>r * size) << 2);
+    for (let i = 0; i < a; i++) {
+      for (let j = 0; j < b; j++) store<f32>(d + ((<usize>j * <usize>a + <usize>i) << 2), load<f32>(s + ((<usize>i * <usize>b + <usize>j) << 2)));
+    }
+  }
+}

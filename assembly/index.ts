@@ -6,7 +6,7 @@ export { normal_rows, uniform_fill } from './random';
 export { dropout_forward, dropout_backward } from './dropout';
 export { binarize_rows, column_means } from './binarize';
 export { image_to_rows } from './image';
-export { im2col, col2im } from './conv';
+export { im2col, col2im, transpose_rows } from './conv';
 export { normal_samples, latent_log_ratio, bernoulli_nll_rows, gaussian_nll_rows, log_sum_exp_update, repeat_row,
   expand_rows, iwae_weights, scale_rows, latent_backward_iwae, fill_i32 } from './density';
 export { adam_step, sgd_step } from './optim';

@@ -41,6 +41,7 @@ export interface KernelExports {
   image_to_rows(dst: Ptr, src: Ptr, srcW: number, srcH: number, dstW: number, dstH: number, channels: number): void;
   im2col(dst: Ptr, src: Ptr, rows: number, H: number, W: number, C: number, kh: number, kw: number, stride: number, pad: number, Ho: number, Wo: number): void;
   col2im(dst: Ptr, src: Ptr, rows: number, H: number, W: number, C: number, kh: number, kw: number, stride: number, pad: number, Ho: number, Wo: number, accumulate: number): void;
+  transpose_rows(dst: Ptr, src: Ptr, rows: number, a: number, b: number): void;
   normal_samples(dst: Ptr, rows: number, cols: number, idx: Ptr, rowOffset: number, k: number, sampleStart: number, seed: number, stream: number): void;
   latent_log_ratio(head: Ptr, eps: Ptr, z: Ptr, rows: number, latent: number, out: Ptr): void;
   bernoulli_nll_rows(logits: Ptr, x: Ptr, rows: number, cols: number, out: Ptr): void;

@@ -122,13 +122,27 @@ describe('layer lists and dropout', () => {
     await vae.dispose(); await copy.dispose();
   });
 
+  it('a conv2d encoder on MNIST: 1 and 2 workers train to the same bits, and the file round-trips', async () => {
+    const conv: VAEConfig = { inputDim: 784, inputShape: [1, 28, 28], latentDim: 8, seed: 4,
+      encoder: [{ type: 'conv2d', filters: 8, kernel: 4, stride: 2, padding: 1 }, { type: 'conv2d', filters: 16, kernel: 4, stride: 2, padding: 1 }, { type: 'flatten' }],
+      decoder: [{ type: 'dense', units: 64 }, { type: 'dense', units: 784 }] };
+    const one = await trained(conv, 1), two = await trained(conv, 2);
+    expect(values(two)).toEqual(values(one));
+    expect(one.layout.tensors.map((t) => `${t.name} ${t.shape.join('×')}`).slice(0, 4))
+      .toEqual(['encoder.0.weight 8×1×4×4', 'encoder.0.bias 8', 'encoder.2.weight 16×8×4×4', 'encoder.2.bias 16']);
+    expect(one.summary().text).toMatch(/encoder\.2 +conv2d 4×4\/2 +1568 → 784/);
+    const copy = await VAE.fromBytes(one.toBytes());
+    expect(await copy.evaluate(images.subarray(0, 784 * 50))).toEqual(await one.evaluate(images.subarray(0, 784 * 50)));
+    await Promise.all([one.dispose(), two.dispose(), copy.dispose()]);
+  });
+
   it('bad layer lists are ConfigErrors naming the layer, before any work', async () => {
     const make = (c: Partial<VAEConfig>) => VAE.create({ inputDim: 20, latentDim: 3, ...c } as VAEConfig);
     const cases: [Partial<VAEConfig>, RegExp][] = [
       [{ encoder: [{ type: 'dropout', rate: 1 }], decoderHidden: [] }, /encoder\[0\]\.rate must be a number in \[0, 1\), got 1/],
       [{ encoder: [{ type: 'dropout', rate: -0.1 }], decoderHidden: [] }, /encoder\[0\]\.rate/],
       [{ encoder: [{ type: 'dense' } as never], decoderHidden: [] }, /encoder\[0\]\.units must be a positive integer, got undefined/],
-      [{ encoder: [{ type: 'conv' } as never], decoderHidden: [] }, /encoder\[0\]\.type must be one of dense, dropout, got "conv"/],
+      [{ encoder: [{ type: 'conv' } as never], decoderHidden: [] }, /encoder\[0\]\.type must be one of dense, dropout, conv2d, flatten, got "conv"/],
       [{ encoder: [{ type: 'dense', units: 3, kernel: 3 } as never], decoderHidden: [] }, /encoder\[0\]: unknown option 'kernel'/],
       [{ encoder: [{ type: 'dense', units: 3, activation: 'swish' } as never], decoderHidden: [] }, /encoder\[0\]\.activation must be one of/],
       [{ encoder: ['dense'] as never, decoderHidden: [] }, /encoder\[0\] must be a layer like/],
@@ -136,6 +150,13 @@ describe('layer lists and dropout', () => {
       [{ encoder: [] }, /needs a decoder layer list/],
       [{ hidden: [4], encoder: [] }, /not both/],
       [{ decoderHidden: [4], decoder: [] }, /not both/],
+      [{ encoder: [{ type: 'conv2d', filters: 2, kernel: 3 }], decoderHidden: [] }, /encoder\[0\]: conv2d needs image rows: give the model an inputShape/],
+      [{ inputShape: [1, 4, 5], encoder: [{ type: 'conv2d', filters: 2, kernel: 7 }, { type: 'flatten' }], decoderHidden: [] }, /encoder\[0\]: a 7×7 kernel with padding 0 does not fit the 4×5 input/],
+      [{ inputShape: [1, 4, 5], encoder: [{ type: 'conv2d', filters: 2, kernel: 3 }], decoderHidden: [] }, /encoder\[1\]: a dense layer after image layers needs \{ type: 'flatten' \}/],
+      [{ inputShape: [1, 4, 4], encoder: [], decoderHidden: [] }, /inputShape \[1,4,4\] holds 16 values, but inputDim is 20/],
+      [{ inputDim: 60, inputShape: [3, 4, 5], encoder: [], decoderHidden: [] } as never, /inputShape with 3 channels is not supported yet/],
+      [{ encoder: [{ type: 'flatten' }], decoderHidden: [] }, /encoder\[0\]: flatten needs image rows/],
+      [{ inputShape: [1, 4, 5], encoder: [{ type: 'conv2d', filters: 0, kernel: 3 }], decoderHidden: [] }, /encoder\[0\]\.filters must be an integer >= 1, got 0/],
     ];
     for (const [config, message] of cases) await expect(make(config), JSON.stringify(config)).rejects.toThrow(ConfigError), await expect(make(config)).rejects.toThrow(message);
   });

@@ -16,12 +16,34 @@ export interface RefConfig {
   conditional?: { classes: number };
   /** Layer lists in place of the widths (the encoder's head is added after its list). */
   encoder?: RefLayer[];
+  /** The rows as [channels, height, width] images for the encoder's image layers. */
+  inputShape?: number[];
   decoder?: RefLayer[];
   /** The multiplier dropout layer `name` applies to value j of row r (0 or 1/(1 − rate)). */
   dropout?: (name: string, row: number, j: number) => number;
 }
 
-export type RefLayer = { type: 'dense'; units: number; activation?: string; alpha?: number } | { type: 'dropout'; rate: number };
+export type RefLayer = { type: 'dense'; units: number; activation?: string; alpha?: number } | { type: 'dropout'; rate: number }
+  | { type: 'conv2d'; filters: number; kernel: number; stride?: number; padding?: number; activation?: string; alpha?: number } | { type: 'flatten' };
+
+/** PyTorch's Conv2d on channel-major rows (C × H × W), then the activation. */
+function conv2d(input: Float64Array[], w: Float64Array, b: Float64Array, [C, H, W]: number[], O: number, k: number, s: number, p: number,
+                act: string | null, alpha: number): { rows: Float64Array[]; shape: number[] } {
+  const Ho = Math.floor((H + 2 * p - k) / s) + 1, Wo = Math.floor((W + 2 * p - k) / s) + 1;
+  const rows = input.map((x) => {
+    const y = new Float64Array(O * Ho * Wo);
+    for (let o = 0; o < O; o++) for (let oy = 0; oy < Ho; oy++) for (let ox = 0; ox < Wo; ox++) {
+      let sum = b[o];
+      for (let c = 0; c < C; c++) for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
+        const iy = oy * s - p + ky, ix = ox * s - p + kx;
+        if (iy >= 0 && iy < H && ix >= 0 && ix < W) sum += w[((o * C + c) * k + ky) * k + kx] * x[(c * H + iy) * W + ix];
+      }
+      y[(o * Ho + oy) * Wo + ox] = act ? activate(sum, act, alpha) : sum;
+    }
+    return y;
+  });
+  return { rows, shape: [O, Ho, Wo] };
+}
 
 function withOneHot(rows: Float64Array[], labels: number[] | undefined, classes: number): Float64Array[] {
   if (!labels) return rows;
@@ -59,11 +81,17 @@ function dense(input: Float64Array[], w: Float64Array, b: Float64Array, inDim: n
 }
 
 /** A Sequential named `prefix`: dense layers (Linear + activation: two module indices) and dropout (one). */
-function sequential(prefix: string, layers: RefLayer[], p: Tensors, x: Float64Array[], c: RefConfig): Float64Array[] {
-  let h = x, module = 0;
+function sequential(prefix: string, layers: RefLayer[], p: Tensors, x: Float64Array[], c: RefConfig, inputShape?: number[]): Float64Array[] {
+  let h = x, module = 0, shape = inputShape;
   layers.forEach((l, i) => {
     const name = `${prefix}.${module}`;
-    if (l.type === 'dense') {
+    if (l.type === 'conv2d') {
+      const act = l.activation ?? c.activation, alpha = l.alpha ?? (act === c.activation ? c.alpha : act === 'elu' ? 1 : 0.01);
+      ({ rows: h, shape } = conv2d(h, p[`${name}.weight`], p[`${name}.bias`], shape!, l.filters, l.kernel, l.stride ?? 1, l.padding ?? 0, act, alpha));
+      module += 2;
+    } else if (l.type === 'flatten') {
+      module += 1; // channel-major rows are already PyTorch's flat order
+    } else if (l.type === 'dense') {
       const act = l.activation ?? (i === layers.length - 1 ? null : c.activation);
       // α: the model's for the model's activation, else the activation's usual default.
       const alpha = l.alpha ?? (act === c.activation ? c.alpha : act === 'elu' ? 1 : 0.01);
@@ -109,7 +137,7 @@ export function referenceIwae(c: RefConfig, p: Tensors, x: Float64Array[], eps: 
 export function referenceLoss(c: RefConfig, p: Tensors, x: Float64Array[], eps: Float64Array[], labels?: number[]): { loss: number; reconstruction: number; kl: number } {
   const L = c.latentDim, C = c.conditional?.classes ?? 0;
   const encoder = [...(c.encoder ?? denseLayers(c.hidden)), { type: 'dense', units: 2 * L } as RefLayer];
-  const head = sequential('encoder', encoder, p, withOneHot(x, labels, C), c);
+  const head = sequential('encoder', encoder, p, withOneHot(x, labels, C), c, c.inputShape);
   let kl = 0;
   const z = head.map((h, r) => {
     const out = new Float64Array(L);

@@ -51,11 +51,16 @@ export interface VAEConfig {
    * starts at the data's marginals. Default 'default'.
    */
   outputBias?: 'default' | 'data-mean';
+  /**
+   * The rows as images, [channels, height, width] with channels × height × width = inputDim, for
+   * image layers (conv2d) at the start of the encoder list. One channel for now (default: flat rows).
+   */
+  inputShape?: [number, number, number];
 }
 
 // Each half of the model is either widths (hidden, decoderHidden) or a layer list (encoder, decoder):
 // the resolved config has one of the two keys per half, so it resolves again to itself.
-type Optional = 'conditional' | 'encoder' | 'decoder' | 'hidden' | 'decoderHidden' | 'outputBias';
+type Optional = 'conditional' | 'encoder' | 'decoder' | 'hidden' | 'decoderHidden' | 'outputBias' | 'inputShape';
 export type ResolvedConfig = Required<Omit<VAEConfig, Optional>> & Pick<VAEConfig, Optional>;
 
 function positiveInt(value: unknown, name: string): number {
@@ -71,7 +76,7 @@ function widths(value: unknown, name: string): number[] {
 }
 
 const CONFIG_KEYS: readonly (keyof VAEConfig)[] = ['inputDim', 'hidden', 'decoderHidden', 'encoder', 'decoder', 'latentDim', 'activation',
-  'activationAlpha', 'likelihood', 'beta', 'seed', 'conditional', 'outputBias'];
+  'activationAlpha', 'likelihood', 'beta', 'seed', 'conditional', 'outputBias', 'inputShape'];
 
 /** A list of layers: objects with a `type` (each layer's builder checks the rest when the model is built). */
 function layerList(value: unknown, name: string): LayerConfig[] {
@@ -137,11 +142,20 @@ export function resolveConfig(config: VAEConfig): ResolvedConfig {
     }
     conditional = { classes };
   }
+  const inputShape = config.inputShape;
+  if (inputShape !== undefined) {
+    if (!Array.isArray(inputShape) || inputShape.length !== 3 || !inputShape.every((v) => Number.isInteger(v) && v >= 1)) {
+      throw new ConfigError(`inputShape must be [channels, height, width] of positive integers, got ${JSON.stringify(inputShape)}`);
+    }
+    if (inputShape[0] * inputShape[1] * inputShape[2] !== inputDim) throw new ConfigError(`inputShape ${JSON.stringify(inputShape)} holds ${inputShape[0] * inputShape[1] * inputShape[2]} values, but inputDim is ${inputDim}`);
+    // Image layers hold pixels channels-last; one channel is the same order as the data's channel-major rows.
+    if (inputShape[0] !== 1) throw new ConfigError(`inputShape with ${inputShape[0]} channels is not supported yet (one channel only: the colour layout op is still to come)`);
+  }
   const outputBias = config.outputBias;
   if (outputBias !== undefined && outputBias !== 'default' && outputBias !== 'data-mean') {
     throw new ConfigError(`outputBias must be 'default' or 'data-mean', got ${String(outputBias)}`);
   }
   // No `conditional` (or `outputBias`) key unless given: other models' configs (and files) stay as they were.
   return { inputDim, ...(hidden ? { hidden } : {}), ...(decoderHidden ? { decoderHidden } : {}), ...lists, latentDim, activation, activationAlpha, likelihood, beta, seed, ...(conditional ? { conditional } : {}),
-    ...(outputBias ? { outputBias } : {}) };
+    ...(outputBias ? { outputBias } : {}), ...(inputShape ? { inputShape: [...inputShape] as [number, number, number] } : {}) };
 }

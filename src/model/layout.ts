@@ -63,14 +63,16 @@ function modelGraph(config: ResolvedConfig): ModelGraph {
   const model = activationCode(config.activation);
   const alpha = (act: number) => (act === model ? config.activationAlpha : ACTIVATIONS[act] === 'elu' ? 1 : 0.01);
   // Layers in a Sequential named `prefix`; the last layer's activation defaults to `lastAct`.
-  const stack = (prefix: string, layers: LayerConfig[], input: number, width: number, lastAct: number): [number, number] => {
+  const stack = (prefix: string, layers: LayerConfig[], input: number, width: number, lastAct: number,
+                 shape?: [number, number, number]): [number, number] => {
     let module = 0;
     layers.forEach((l, i) => {
       const builder = LAYERS.get(l.type);
       const where = `${prefix}[${i}]`;
       if (!builder) throw new ConfigError(`${where}.type must be one of ${[...LAYERS.keys()].join(', ')}, got ${JSON.stringify(l.type)}`);
-      const built = builder.build(l, { input, width, buffer, name: `${prefix}.${module}`, layer, index: ops.length, where,
+      const built = builder.build(l, { input, width, shape, buffer, name: `${prefix}.${module}`, layer, index: ops.length, where,
         activation: i === layers.length - 1 ? lastAct : model, alpha });
+      shape = built.shape;
       if (opFor(built.spec).parameters(built.spec).length) layer++;
       ops.push(built.spec);
       module += built.modules;
@@ -91,8 +93,9 @@ function modelGraph(config: ResolvedConfig): ModelGraph {
   const x = buffer(config.inputDim, false);
   const identity = activationCode('identity');
   // The encoder's head, a dense layer to [μ | log σ²], is always there: the layer list is what comes before it.
+  // Image rows (inputShape) keep their shape into the encoder's image layers; a conditional model's rows are flat.
   const head = stack('encoder', [...lists.encoder, { type: 'dense', units: 2 * config.latentDim }],
-    conditioned(x, config.inputDim, false), config.inputDim + classes, identity)[0];
+    conditioned(x, config.inputDim, false), config.inputDim + classes, identity, classes ? undefined : config.inputShape)[0];
   const eps = buffer(config.latentDim, false), z = buffer(config.latentDim, true);
   const latentOp = ops.length;
   ops.push({ kind: 'latent', input: head, output: z, eps, latent: config.latentDim });

@@ -55,6 +55,7 @@ export const dense: Op<DenseSpec, DenseLayer> = {
     type: 'dense',
     build(l, c) {
       checkKeys(l, ['type', 'units', 'activation', 'alpha'], c.where);
+      if (c.shape) throw new ConfigError(`${c.where}: a dense layer after image layers needs { type: 'flatten' } before it (PyTorch's order of the features)`);
       if (typeof l.units !== 'number' || !Number.isInteger(l.units) || l.units < 1) {
         throw new ConfigError(`${c.where}.units must be a positive integer, got ${String(l.units)}`);
       }

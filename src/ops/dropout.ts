@@ -42,7 +42,7 @@ export const dropout: Op<DropoutSpec, DropoutLayer> = {
         throw new ConfigError(`${c.where}.rate must be a number in [0, 1), got ${String(l.rate)}`);
       }
       const output = c.buffer(c.width, true), mask = c.buffer(c.width, false);
-      return { spec: { kind: 'dropout', name: c.name, input: c.input, output, mask, cols: c.width, rate: l.rate, salt: c.index }, output, width: c.width, modules: 1 };
+      return { spec: { kind: 'dropout', name: c.name, input: c.input, output, mask, cols: c.width, rate: l.rate, salt: c.index }, output, width: c.width, modules: 1, shape: c.shape };
     },
   },
 };

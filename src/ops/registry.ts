@@ -3,13 +3,15 @@
 // file and one entry in OPS.
 import { bernoulli } from './bernoulli.js';
 import { condition } from './condition.js';
+import { conv2d } from './conv2d.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
+import { flatten } from './flatten.js';
 import { gaussian } from './gaussian.js';
 import { latent } from './latent.js';
 import type { LayerBuilder, Op } from './types.js';
 
-const OPS = { dense, latent, bernoulli, gaussian, condition, dropout };
+const OPS = { dense, latent, bernoulli, gaussian, condition, dropout, conv2d, flatten };
 
 type Ops = (typeof OPS)[keyof typeof OPS];
 /** Any op's spec: plain data in the plan. */

@@ -93,6 +93,8 @@ export interface LayerContext {
   /** The input's buffer and its width (floats per row). */
   input: number;
   width: number;
+  /** For image activations, [channels, height, width], held pixel-major (HWC) per row; undefined for flat rows. */
+  shape?: [number, number, number];
   /** A new buffer of `width` floats per row, with a gradient buffer when `gradient`. */
   buffer(width: number, gradient: boolean): number;
   /** The module path PyTorch's Sequential would give the layer: 'encoder.2'. */
@@ -110,7 +112,7 @@ export interface LayerContext {
 }
 
 /** A layer's op, its output buffer and width, and how many Sequential modules it takes (Linear + ReLU: 2). */
-export interface BuiltLayer<S> { spec: S; output: number; width: number; modules: number }
+export interface BuiltLayer<S> { spec: S; output: number; width: number; modules: number; shape?: [number, number, number] }
 
 export interface LayerBuilder<L, S> {
   /** The layer config's type as users write it: { type: 'dense', … }. */

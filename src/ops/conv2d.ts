@@ -1,0 +1,74 @@
+// The conv2d op: PyTorch's Conv2d followed by its activation, on images held pixel-major (HWC
+// per row). Forward: the rows' patches (im2col, PyTorch's (c, ky, kx) order) times Wᵀ in one GEMM
+// over all pixels of all rows, the bias and activation fused into its tile stores; backward: ∂/∂Z
+// (activation first), the patches' gradient ∂Z·W scattered back (col2im); the weight gradient of
+// output channels [u0, u1) is one GEMM over every pixel of the pass's rows, in order.
+import { checkKeys } from '../check-keys.js';
+import { ConfigError } from '../errors.js';
+import { ACTIVATIONS, type Activation } from '../model/config.js';
+import type { Op } from './types.js';
+
+/** A conv2d layer: C × H × W in, O × Ho × Wo out, square kernel k; `cols`/`dcols` its patch scratch buffers. */
+export interface Conv2dSpec {
+  kind: 'conv2d'; name: string; layer: number; input: number; output: number; cols: number; dcols: number;
+  C: number; H: number; W: number; O: number; k: number; stride: number; pad: number; Ho: number; Wo: number;
+  weight: number; bias: number; act: number; alpha: number;
+}
+
+/** `{ type: 'conv2d', filters: 32, kernel: 4, stride: 2, padding: 1 }`; stride 1, padding 0 and the model's activation by default. */
+export interface Conv2dLayer { type: 'conv2d'; filters: number; kernel: number; stride?: number; padding?: number; activation?: Activation; alpha?: number }
+
+const patch = (s: Conv2dSpec) => s.C * s.k * s.k;
+const pixels = (s: Conv2dSpec) => s.Ho * s.Wo;
+
+export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
+  // torch.nn.Conv2d's initialisation: weight and bias uniform in ±1/√(in·k·k).
+  parameters: (s) => [
+    { name: `${s.name}.weight`, shape: [s.O, s.C, s.k, s.k], field: 'weight', init: { kind: 'uniform', bound: 1 / Math.sqrt(patch(s)), stream: 2 * s.layer + 1 } },
+    { name: `${s.name}.bias`, shape: [s.O], field: 'bias', init: { kind: 'uniform', bound: 1 / Math.sqrt(patch(s)), stream: 2 * s.layer + 2 } },
+  ],
+  forward(c, s, rows) {
+    const K = patch(s);
+    c.k.im2col(c.buffer[s.cols], c.buffer[s.input], rows, s.H, s.W, s.C, s.k, s.k, s.stride, s.pad, s.Ho, s.Wo);
+    c.k.gemm_nt_bias_act(rows * pixels(s), s.O, K, c.buffer[s.cols], K, c.params + 4 * s.weight, K, c.buffer[s.output], s.O,
+      c.params + 4 * s.bias, s.act, s.alpha, c.pack);
+  },
+  backwardInput(c, s, rows) {
+    const K = patch(s), n = rows * pixels(s);
+    if (s.act !== 0) c.k.act_backward(c.gradient[s.output], c.buffer[s.output], n * s.O, s.act, s.alpha);
+    if (c.gradient[s.input] === 0) return; // the data: nothing to propagate into
+    c.k.gemm_nn(n, K, s.O, c.gradient[s.output], s.O, c.params + 4 * s.weight, K, c.buffer[s.dcols], K, 0, c.pack);
+    c.k.col2im(c.gradient[s.input], c.buffer[s.dcols], rows, s.H, s.W, s.C, s.k, s.k, s.stride, s.pad, s.Ho, s.Wo, 0);
+  },
+  units: (s) => s.O,
+  backwardParams(c, s, u0, u1, rows, accumulate) {
+    const K = patch(s), n = rows * pixels(s), beta = accumulate ? 1 : 0;
+    c.k.gemm_tn(u1 - u0, K, n, c.gradient[s.output] + 4 * u0, s.O, c.buffer[s.cols], K, c.grads + 4 * (s.weight + u0 * K), K, beta, c.pack);
+    c.k.col_sums(c.grads + 4 * (s.bias + u0), c.gradient[s.output] + 4 * u0, n, u1 - u0, s.O, beta);
+  },
+  parameterRanges: (s, u0, u1) => [[s.weight + u0 * patch(s), (u1 - u0) * patch(s)], [s.bias + u0, u1 - u0]],
+  summary: (s) => ({ name: s.name, kind: `conv2d ${s.k}×${s.k}/${s.stride}`, input: s.C * s.H * s.W, output: s.O * s.Ho * s.Wo,
+    activation: ACTIVATIONS[s.act], parameters: s.O * patch(s) + s.O }),
+  layer: {
+    type: 'conv2d',
+    build(l, c) {
+      checkKeys(l, ['type', 'filters', 'kernel', 'stride', 'padding', 'activation', 'alpha'], c.where);
+      if (!c.shape) throw new ConfigError(`${c.where}: conv2d needs image rows: give the model an inputShape [channels, height, width] (and no flat layer before it)`);
+      const int = (v: unknown, name: string, min: number) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ConfigError(`${c.where}.${name} must be an integer >= ${min}, got ${String(v)}`);
+        return v;
+      };
+      const O = int(l.filters, 'filters', 1), k = int(l.kernel, 'kernel', 1), stride = int(l.stride ?? 1, 'stride', 1), pad = int(l.padding ?? 0, 'padding', 0);
+      const [C, H, W] = c.shape;
+      const Ho = Math.floor((H + 2 * pad - k) / stride) + 1, Wo = Math.floor((W + 2 * pad - k) / stride) + 1;
+      if (Ho < 1 || Wo < 1) throw new ConfigError(`${c.where}: a ${k}×${k} kernel with padding ${pad} does not fit the ${H}×${W} input (no output pixels)`);
+      const act = l.activation === undefined ? c.activation : ACTIVATIONS.indexOf(l.activation);
+      if (act < 0) throw new ConfigError(`${c.where}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(l.activation)}`);
+      const output = c.buffer(O * Ho * Wo, true), K = C * k * k;
+      const cols = c.buffer(Ho * Wo * K, false), dcols = c.buffer(Ho * Wo * K, false);
+      const spec: Conv2dSpec = { kind: 'conv2d', name: c.name, layer: c.layer, input: c.input, output, cols, dcols, C, H, W, O, k, stride, pad, Ho, Wo,
+        weight: -1, bias: -1, act, alpha: l.alpha ?? c.alpha(act) };
+      return { spec, output, width: O * Ho * Wo, modules: 2, shape: [O, Ho, Wo] };
+    },
+  },
+};
