@@ -31,6 +31,11 @@ const CASES: { name: string; config: VAEConfig }[] = [
     config: { inputDim: 35, inputShape: [1, 7, 5], latentDim: 3, seed: 15, likelihood: 'gaussian', activation: 'elu',
       encoder: [{ type: 'conv2d', filters: 4, kernel: 4, stride: 2, padding: 1 }, { type: 'flatten' }, { type: 'dense', units: 6 }],
       decoder: [{ type: 'dense', units: 35 }] } },
+  { name: 'a dcgan-like decoder: dense, reshape, conv-transpose 4×4/2 padded, conv-transpose 3×3 with output padding, to a 1-channel image',
+    config: { inputDim: 96, inputShape: [1, 8, 12], latentDim: 2, seed: 16, activation: 'tanh',
+      encoder: [{ type: 'conv2d', filters: 2, kernel: 4, stride: 2, padding: 1 }, { type: 'flatten' }],
+      decoder: [{ type: 'dense', units: 18 }, { type: 'reshape', shape: [3, 2, 3] }, { type: 'conv-transpose2d', filters: 2, kernel: 4, stride: 2, padding: 1 },
+        { type: 'conv-transpose2d', filters: 1, kernel: 3, stride: 2, padding: 1, outputPadding: 1, activation: 'identity' }] } },
   { name: 'conditional, gaussian, dropout in the decoder', config: { inputDim: 6, latentDim: 2, seed: 12, likelihood: 'gaussian', conditional: { classes: 3 },
     encoder: [{ type: 'dense', units: 5 }], decoder: [{ type: 'dense', units: 7 }, { type: 'dropout', rate: 0.4 }, { type: 'dense', units: 6 }] } },
 ];

@@ -136,13 +136,26 @@ describe('layer lists and dropout', () => {
     await Promise.all([one.dispose(), two.dispose(), copy.dispose()]);
   });
 
+  it('a dcgan28-like model (conv encoder, conv-transpose decoder) on MNIST: 1, 2 and 3 workers train to the same bits', async () => {
+    const dcgan: VAEConfig = { inputDim: 784, inputShape: [1, 28, 28], latentDim: 6, seed: 5,
+      encoder: [{ type: 'conv2d', filters: 4, kernel: 4, stride: 2, padding: 1 }, { type: 'conv2d', filters: 8, kernel: 4, stride: 2, padding: 1 }, { type: 'flatten' }],
+      decoder: [{ type: 'dense', units: 8 * 7 * 7 }, { type: 'reshape', shape: [8, 7, 7] },
+        { type: 'conv-transpose2d', filters: 4, kernel: 4, stride: 2, padding: 1 }, { type: 'conv-transpose2d', filters: 1, kernel: 4, stride: 2, padding: 1 }] };
+    const runs = [await trained(dcgan, 1), await trained(dcgan, 2), await trained(dcgan, 3)];
+    expect(values(runs[1])).toEqual(values(runs[0]));
+    expect(values(runs[2])).toEqual(values(runs[0]));
+    expect(runs[0].layout.tensors.filter((t) => t.name.startsWith('decoder.3') || t.name.startsWith('decoder.5')).map((t) => `${t.name} ${t.shape.join('×')}`))
+      .toEqual(['decoder.3.weight 8×4×4×4', 'decoder.3.bias 4', 'decoder.5.weight 4×1×4×4', 'decoder.5.bias 1']);
+    await Promise.all(runs.map((v) => v.dispose()));
+  });
+
   it('bad layer lists are ConfigErrors naming the layer, before any work', async () => {
     const make = (c: Partial<VAEConfig>) => VAE.create({ inputDim: 20, latentDim: 3, ...c } as VAEConfig);
     const cases: [Partial<VAEConfig>, RegExp][] = [
       [{ encoder: [{ type: 'dropout', rate: 1 }], decoderHidden: [] }, /encoder\[0\]\.rate must be a number in \[0, 1\), got 1/],
       [{ encoder: [{ type: 'dropout', rate: -0.1 }], decoderHidden: [] }, /encoder\[0\]\.rate/],
       [{ encoder: [{ type: 'dense' } as never], decoderHidden: [] }, /encoder\[0\]\.units must be a positive integer, got undefined/],
-      [{ encoder: [{ type: 'conv' } as never], decoderHidden: [] }, /encoder\[0\]\.type must be one of dense, dropout, conv2d, flatten, got "conv"/],
+      [{ encoder: [{ type: 'conv' } as never], decoderHidden: [] }, /encoder\[0\]\.type must be one of dense, dropout, conv2d, flatten, conv-transpose2d, reshape, got "conv"/],
       [{ encoder: [{ type: 'dense', units: 3, kernel: 3 } as never], decoderHidden: [] }, /encoder\[0\]: unknown option 'kernel'/],
       [{ encoder: [{ type: 'dense', units: 3, activation: 'swish' } as never], decoderHidden: [] }, /encoder\[0\]\.activation must be one of/],
       [{ encoder: ['dense'] as never, decoderHidden: [] }, /encoder\[0\] must be a layer like/],
@@ -157,6 +170,10 @@ describe('layer lists and dropout', () => {
       [{ inputDim: 60, inputShape: [3, 4, 5], encoder: [], decoderHidden: [] } as never, /inputShape with 3 channels is not supported yet/],
       [{ encoder: [{ type: 'flatten' }], decoderHidden: [] }, /encoder\[0\]: flatten needs image rows/],
       [{ inputShape: [1, 4, 5], encoder: [{ type: 'conv2d', filters: 0, kernel: 3 }], decoderHidden: [] }, /encoder\[0\]\.filters must be an integer >= 1, got 0/],
+      [{ encoder: [], decoder: [{ type: 'dense', units: 8 }, { type: 'conv-transpose2d', filters: 1, kernel: 3 }] }, /decoder\[1\]: conv-transpose2d needs image rows: put \{ type: 'reshape'/],
+      [{ encoder: [], decoder: [{ type: 'dense', units: 8 }, { type: 'reshape', shape: [2, 2, 3] }] }, /decoder\[1\]: shape \[2,2,3\] holds 12 values, the rows before it 8/],
+      [{ encoder: [], decoder: [{ type: 'dense', units: 8 }, { type: 'reshape', shape: [2, 2, 2] }, { type: 'conv-transpose2d', filters: 1, kernel: 3, stride: 2, outputPadding: 2 }] },
+        /decoder\[2\]\.outputPadding must be smaller than the stride \(2\), got 2/],
     ];
     for (const [config, message] of cases) await expect(make(config), JSON.stringify(config)).rejects.toThrow(ConfigError), await expect(make(config)).rejects.toThrow(message);
   });

@@ -24,7 +24,27 @@ export interface RefConfig {
 }
 
 export type RefLayer = { type: 'dense'; units: number; activation?: string; alpha?: number } | { type: 'dropout'; rate: number }
-  | { type: 'conv2d'; filters: number; kernel: number; stride?: number; padding?: number; activation?: string; alpha?: number } | { type: 'flatten' };
+  | { type: 'conv2d'; filters: number; kernel: number; stride?: number; padding?: number; activation?: string; alpha?: number } | { type: 'flatten' }
+  | { type: 'conv-transpose2d'; filters: number; kernel: number; stride?: number; padding?: number; outputPadding?: number; activation?: string; alpha?: number }
+  | { type: 'reshape'; shape: number[] };
+
+/** PyTorch's ConvTranspose2d (weight [in, out, k, k]) on channel-major rows, then the activation. */
+function convTranspose2d(input: Float64Array[], w: Float64Array, b: Float64Array, [C, H, W]: number[], O: number, k: number, s: number, p: number,
+                         extra: number, act: string | null, alpha: number): { rows: Float64Array[]; shape: number[] } {
+  const Ho = (H - 1) * s - 2 * p + k + extra, Wo = (W - 1) * s - 2 * p + k + extra;
+  const rows = input.map((x) => {
+    const y = new Float64Array(O * Ho * Wo);
+    for (let o = 0; o < O; o++) y.fill(b[o], o * Ho * Wo, (o + 1) * Ho * Wo);
+    for (let c = 0; c < C; c++) for (let iy = 0; iy < H; iy++) for (let ix = 0; ix < W; ix++) {
+      for (let o = 0; o < O; o++) for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
+        const oy = iy * s - p + ky, ox = ix * s - p + kx;
+        if (oy >= 0 && oy < Ho && ox >= 0 && ox < Wo) y[(o * Ho + oy) * Wo + ox] += x[(c * H + iy) * W + ix] * w[((c * O + o) * k + ky) * k + kx];
+      }
+    }
+    return act ? y.map((v) => activate(v, act, alpha)) : y;
+  });
+  return { rows, shape: [O, Ho, Wo] };
+}
 
 /** PyTorch's Conv2d on channel-major rows (C × H × W), then the activation. */
 function conv2d(input: Float64Array[], w: Float64Array, b: Float64Array, [C, H, W]: number[], O: number, k: number, s: number, p: number,
@@ -89,6 +109,15 @@ function sequential(prefix: string, layers: RefLayer[], p: Tensors, x: Float64Ar
       const act = l.activation ?? c.activation, alpha = l.alpha ?? (act === c.activation ? c.alpha : act === 'elu' ? 1 : 0.01);
       ({ rows: h, shape } = conv2d(h, p[`${name}.weight`], p[`${name}.bias`], shape!, l.filters, l.kernel, l.stride ?? 1, l.padding ?? 0, act, alpha));
       module += 2;
+    } else if (l.type === 'conv-transpose2d') {
+      const act = l.activation ?? (i === layers.length - 1 ? null : c.activation);
+      const alpha = l.alpha ?? (act === c.activation ? c.alpha : act === 'elu' ? 1 : 0.01);
+      ({ rows: h, shape } = convTranspose2d(h, p[`${name}.weight`], p[`${name}.bias`], shape!, l.filters, l.kernel, l.stride ?? 1, l.padding ?? 0,
+        l.outputPadding ?? 0, act, alpha));
+      module += 2;
+    } else if (l.type === 'reshape') {
+      shape = l.shape; // PyTorch's Unflatten: the channel-major rows as they are
+      module += 1;
     } else if (l.type === 'flatten') {
       module += 1; // channel-major rows are already PyTorch's flat order
     } else if (l.type === 'dense') {

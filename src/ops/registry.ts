@@ -4,14 +4,16 @@
 import { bernoulli } from './bernoulli.js';
 import { condition } from './condition.js';
 import { conv2d } from './conv2d.js';
+import { convTranspose2d } from './conv-transpose2d.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
 import { flatten } from './flatten.js';
 import { gaussian } from './gaussian.js';
 import { latent } from './latent.js';
+import { reshape } from './reshape.js';
 import type { LayerBuilder, Op } from './types.js';
 
-const OPS = { dense, latent, bernoulli, gaussian, condition, dropout, conv2d, flatten };
+const OPS = { dense, latent, bernoulli, gaussian, condition, dropout, conv2d, flatten, 'conv-transpose2d': convTranspose2d, reshape };
 
 type Ops = (typeof OPS)[keyof typeof OPS];
 /** Any op's spec: plain data in the plan. */

@@ -1,0 +1,81 @@
+// The conv-transpose2d op: PyTorch's ConvTranspose2d (weight [in, out, k, k], output_padding)
+// followed by its activation, on images held pixel-major (HWC per row). Forward: every input
+// pixel's contribution X·W in one GEMM, scattered onto the output grid (col2im), then bias and
+// activation; backward: the output gradient's patches (im2col) times Wᵀ, and for the weight
+// gradient Xᵀ times those patches. Its units are the weight's input-channel rows, then the bias.
+import { checkKeys } from '../check-keys.js';
+import { ConfigError } from '../errors.js';
+import { ACTIVATIONS, type Activation } from '../model/config.js';
+import type { Op } from './types.js';
+
+/** C × H × W in, O × Ho × Wo out, square kernel k; `dcols` the output gradient's patches. */
+export interface ConvTranspose2dSpec {
+  kind: 'conv-transpose2d'; name: string; layer: number; input: number; output: number; cols: number; dcols: number;
+  C: number; H: number; W: number; O: number; k: number; stride: number; pad: number; Ho: number; Wo: number;
+  weight: number; bias: number; act: number; alpha: number;
+}
+
+/** `{ type: 'conv-transpose2d', filters: 32, kernel: 4, stride: 2, padding: 1, outputPadding: 0 }`. */
+export interface ConvTranspose2dLayer {
+  type: 'conv-transpose2d'; filters: number; kernel: number; stride?: number; padding?: number; outputPadding?: number; activation?: Activation; alpha?: number;
+}
+
+const patch = (s: ConvTranspose2dSpec) => s.O * s.k * s.k;
+
+export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
+  // torch.nn.ConvTranspose2d's initialisation: fan-in is weight.size(1)·k·k = out·k·k.
+  parameters: (s) => [
+    { name: `${s.name}.weight`, shape: [s.C, s.O, s.k, s.k], field: 'weight', init: { kind: 'uniform', bound: 1 / Math.sqrt(patch(s)), stream: 2 * s.layer + 1 } },
+    { name: `${s.name}.bias`, shape: [s.O], field: 'bias', init: { kind: 'uniform', bound: 1 / Math.sqrt(patch(s)), stream: 2 * s.layer + 2 } },
+  ],
+  forward(c, s, rows) {
+    const K = patch(s);
+    c.k.gemm_nn(rows * s.H * s.W, K, s.C, c.buffer[s.input], s.C, c.params + 4 * s.weight, K, c.buffer[s.cols], K, 0, c.pack);
+    c.k.col2im(c.buffer[s.output], c.buffer[s.cols], rows, s.Ho, s.Wo, s.O, s.k, s.k, s.stride, s.pad, s.H, s.W, 0);
+    c.k.bias_act(c.buffer[s.output], rows * s.Ho * s.Wo, s.O, c.params + 4 * s.bias, s.act, s.alpha);
+  },
+  backwardInput(c, s, rows) {
+    const K = patch(s);
+    if (s.act !== 0) c.k.act_backward(c.gradient[s.output], c.buffer[s.output], rows * s.Ho * s.Wo * s.O, s.act, s.alpha);
+    c.k.im2col(c.buffer[s.dcols], c.gradient[s.output], rows, s.Ho, s.Wo, s.O, s.k, s.k, s.stride, s.pad, s.H, s.W);
+    if (c.gradient[s.input] === 0) return;
+    c.k.gemm_nt(rows * s.H * s.W, s.C, K, c.buffer[s.dcols], K, c.params + 4 * s.weight, K, c.gradient[s.input], s.C, 0, c.pack);
+  },
+  units: (s) => s.C + s.O,
+  backwardParams(c, s, u0, u1, rows, accumulate) {
+    const K = patch(s), beta = accumulate ? 1 : 0;
+    const [w0, w1] = [Math.min(u0, s.C), Math.min(u1, s.C)], [b0, b1] = [Math.max(u0, s.C) - s.C, Math.max(u1, s.C) - s.C];
+    if (w1 > w0) c.k.gemm_tn(w1 - w0, K, rows * s.H * s.W, c.buffer[s.input] + 4 * w0, s.C, c.buffer[s.dcols], K, c.grads + 4 * (s.weight + w0 * K), K, beta, c.pack);
+    if (b1 > b0) c.k.col_sums(c.grads + 4 * (s.bias + b0), c.gradient[s.output] + 4 * b0, rows * s.Ho * s.Wo, b1 - b0, s.O, beta);
+  },
+  parameterRanges(s, u0, u1) {
+    const K = patch(s), [w0, w1] = [Math.min(u0, s.C), Math.min(u1, s.C)], [b0, b1] = [Math.max(u0, s.C) - s.C, Math.max(u1, s.C) - s.C];
+    return [...(w1 > w0 ? [[s.weight + w0 * K, (w1 - w0) * K] as [number, number]] : []), ...(b1 > b0 ? [[s.bias + b0, b1 - b0] as [number, number]] : [])];
+  },
+  summary: (s) => ({ name: s.name, kind: `conv-transpose2d ${s.k}×${s.k}/${s.stride}`, input: s.C * s.H * s.W, output: s.O * s.Ho * s.Wo,
+    activation: ACTIVATIONS[s.act], parameters: s.C * patch(s) + s.O }),
+  layer: {
+    type: 'conv-transpose2d',
+    build(l, c) {
+      checkKeys(l, ['type', 'filters', 'kernel', 'stride', 'padding', 'outputPadding', 'activation', 'alpha'], c.where);
+      if (!c.shape) throw new ConfigError(`${c.where}: conv-transpose2d needs image rows: put { type: 'reshape', shape: [channels, height, width] } before it`);
+      const int = (v: unknown, name: string, min: number) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ConfigError(`${c.where}.${name} must be an integer >= ${min}, got ${String(v)}`);
+        return v;
+      };
+      const O = int(l.filters, 'filters', 1), k = int(l.kernel, 'kernel', 1), stride = int(l.stride ?? 1, 'stride', 1);
+      const pad = int(l.padding ?? 0, 'padding', 0), extra = int(l.outputPadding ?? 0, 'outputPadding', 0);
+      if (extra >= stride) throw new ConfigError(`${c.where}.outputPadding must be smaller than the stride (${stride}), got ${extra}`);
+      const [C, H, W] = c.shape;
+      const Ho = (H - 1) * stride - 2 * pad + k + extra, Wo = (W - 1) * stride - 2 * pad + k + extra;
+      if (Ho < 1 || Wo < 1) throw new ConfigError(`${c.where}: padding ${pad} leaves no output pixels of the ${H}×${W} input`);
+      const act = l.activation === undefined ? c.activation : ACTIVATIONS.indexOf(l.activation);
+      if (act < 0) throw new ConfigError(`${c.where}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(l.activation)}`);
+      // One patch buffer serves both: the forward's patches are scattered at once, the gradient's kept for the weight gradient.
+      const output = c.buffer(O * Ho * Wo, true), cols = c.buffer(H * W * O * k * k, false), dcols = cols;
+      const spec: ConvTranspose2dSpec = { kind: 'conv-transpose2d', name: c.name, layer: c.layer, input: c.input, output, cols, dcols,
+        C, H, W, O, k, stride, pad, Ho, Wo, weight: -1, bias: -1, act, alpha: l.alpha ?? c.alpha(act) };
+      return { spec, output, width: O * Ho * Wo, modules: 2, shape: [O, Ho, Wo] };
+    },
+  },
+};
