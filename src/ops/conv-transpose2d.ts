@@ -6,6 +6,7 @@
 import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
+import { layerActivation, layerInt } from './layer-checks.js';
 import type { Op } from './types.js';
 
 /** C × H × W in, O × Ho × Wo out, square kernel k; `dcols` the output gradient's patches. */
@@ -59,22 +60,17 @@ export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
     build(l, c) {
       checkKeys(l, ['type', 'filters', 'kernel', 'stride', 'padding', 'outputPadding', 'activation', 'alpha'], c.where);
       if (!c.shape) throw new ConfigError(`${c.where}: conv-transpose2d needs image rows: put { type: 'reshape', shape: [channels, height, width] } before it`);
-      const int = (v: unknown, name: string, min: number) => {
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ConfigError(`${c.where}.${name} must be an integer >= ${min}, got ${String(v)}`);
-        return v;
-      };
-      const O = int(l.filters, 'filters', 1), k = int(l.kernel, 'kernel', 1), stride = int(l.stride ?? 1, 'stride', 1);
-      const pad = int(l.padding ?? 0, 'padding', 0), extra = int(l.outputPadding ?? 0, 'outputPadding', 0);
+      const O = layerInt(l.filters, 'filters', 1, c), k = layerInt(l.kernel, 'kernel', 1, c), stride = layerInt(l.stride ?? 1, 'stride', 1, c);
+      const pad = layerInt(l.padding ?? 0, 'padding', 0, c), extra = layerInt(l.outputPadding ?? 0, 'outputPadding', 0, c);
       if (extra >= stride) throw new ConfigError(`${c.where}.outputPadding must be smaller than the stride (${stride}), got ${extra}`);
       const [C, H, W] = c.shape;
       const Ho = (H - 1) * stride - 2 * pad + k + extra, Wo = (W - 1) * stride - 2 * pad + k + extra;
       if (Ho < 1 || Wo < 1) throw new ConfigError(`${c.where}: padding ${pad} leaves no output pixels of the ${H}×${W} input`);
-      const act = l.activation === undefined ? c.activation : ACTIVATIONS.indexOf(l.activation);
-      if (act < 0) throw new ConfigError(`${c.where}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(l.activation)}`);
+      const { act, alpha } = layerActivation(l, c);
       // One patch buffer serves both: the forward's patches are scattered at once, the gradient's kept for the weight gradient.
       const output = c.buffer(O * Ho * Wo, true), cols = c.buffer(H * W * O * k * k, false), dcols = cols;
       const spec: ConvTranspose2dSpec = { kind: 'conv-transpose2d', name: c.name, layer: c.layer, input: c.input, output, cols, dcols,
-        C, H, W, O, k, stride, pad, Ho, Wo, weight: -1, bias: -1, act, alpha: l.alpha ?? c.alpha(act) };
+        C, H, W, O, k, stride, pad, Ho, Wo, weight: -1, bias: -1, act, alpha };
       return { spec, output, width: O * Ho * Wo, modules: 2, shape: [O, Ho, Wo] };
     },
   },

@@ -6,6 +6,7 @@
 import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
+import { layerActivation, layerInt } from './layer-checks.js';
 import type { Op } from './types.js';
 
 /** A conv2d layer: C × H × W in, O × Ho × Wo out, square kernel k; `cols`/`dcols` its patch scratch buffers. */
@@ -54,20 +55,16 @@ export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
     build(l, c) {
       checkKeys(l, ['type', 'filters', 'kernel', 'stride', 'padding', 'activation', 'alpha'], c.where);
       if (!c.shape) throw new ConfigError(`${c.where}: conv2d needs image rows: give the model an inputShape [channels, height, width] (and no flat layer before it)`);
-      const int = (v: unknown, name: string, min: number) => {
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ConfigError(`${c.where}.${name} must be an integer >= ${min}, got ${String(v)}`);
-        return v;
-      };
-      const O = int(l.filters, 'filters', 1), k = int(l.kernel, 'kernel', 1), stride = int(l.stride ?? 1, 'stride', 1), pad = int(l.padding ?? 0, 'padding', 0);
+      const O = layerInt(l.filters, 'filters', 1, c), k = layerInt(l.kernel, 'kernel', 1, c);
+      const stride = layerInt(l.stride ?? 1, 'stride', 1, c), pad = layerInt(l.padding ?? 0, 'padding', 0, c);
       const [C, H, W] = c.shape;
       const Ho = Math.floor((H + 2 * pad - k) / stride) + 1, Wo = Math.floor((W + 2 * pad - k) / stride) + 1;
       if (Ho < 1 || Wo < 1) throw new ConfigError(`${c.where}: a ${k}×${k} kernel with padding ${pad} does not fit the ${H}×${W} input (no output pixels)`);
-      const act = l.activation === undefined ? c.activation : ACTIVATIONS.indexOf(l.activation);
-      if (act < 0) throw new ConfigError(`${c.where}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(l.activation)}`);
+      const { act, alpha } = layerActivation(l, c);
       const output = c.buffer(O * Ho * Wo, true), K = C * k * k;
       const cols = c.buffer(Ho * Wo * K, false), dcols = c.buffer(Ho * Wo * K, false);
       const spec: Conv2dSpec = { kind: 'conv2d', name: c.name, layer: c.layer, input: c.input, output, cols, dcols, C, H, W, O, k, stride, pad, Ho, Wo,
-        weight: -1, bias: -1, act, alpha: l.alpha ?? c.alpha(act) };
+        weight: -1, bias: -1, act, alpha };
       return { spec, output, width: O * Ho * Wo, modules: 2, shape: [O, Ho, Wo] };
     },
   },

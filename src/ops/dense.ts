@@ -5,6 +5,7 @@
 import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
+import { layerActivation } from './layer-checks.js';
 import type { Op } from './types.js';
 
 /**
@@ -59,10 +60,7 @@ export const dense: Op<DenseSpec, DenseLayer> = {
       if (typeof l.units !== 'number' || !Number.isInteger(l.units) || l.units < 1) {
         throw new ConfigError(`${c.where}.units must be a positive integer, got ${String(l.units)}`);
       }
-      const act = l.activation === undefined ? c.activation : ACTIVATIONS.indexOf(l.activation);
-      if (act < 0) throw new ConfigError(`${c.where}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(l.activation)}`);
-      const alpha = l.alpha ?? c.alpha(act);
-      if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha <= 0) throw new ConfigError(`${c.where}.alpha must be a positive number, got ${String(alpha)}`);
+      const { act, alpha } = layerActivation(l, c);
       const output = c.buffer(l.units, true);
       const spec: DenseSpec = { kind: 'dense', name: c.name, layer: c.layer, input: c.input, output, inDim: c.width, outDim: l.units, weight: -1, bias: -1, act, alpha };
       // Two Sequential modules, Linear and its activation (nn.Identity for identity), as the width
