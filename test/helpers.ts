@@ -52,16 +52,18 @@ export function worstError(a: ArrayLike<number>, b: ArrayLike<number>, atol: num
 }
 
 /**
- * How live rate readouts agree with the rate over the whole epoch: the worst relative deviation and
- * the share of readouts within `tolerance`. Tests assert the share, not the worst: on a 2-core CI
- * machine a browser's main thread and its two workers share the cores, and a readout taken while
- * the scheduler starves one worker for a moment is off by more (26 % measured once in ~10 runs)
- * although the meter is right. A meter that misreads bursts of callbacks is off on most readouts.
+ * How live rate readouts agree with the rate over the whole epoch: the worst and the median
+ * relative deviation, and the share of readouts within `tolerance`. Tests assert the median, not
+ * the worst: on a 2-core machine shared with other work the true rate itself changes within an
+ * epoch (a browser's main thread and two workers: one readout 26 % off; a busy host: readouts from
+ * 28,121 to 38,261 samples/s against an epoch mean of 37,827), while a meter that misreads bursts
+ * of callbacks is off on most readouts, so its median is off.
  */
-export function rateAgreement(readouts: number[], truth: number, tolerance = 0.2): { worst: number; within: number } {
+export function rateAgreement(readouts: number[], truth: number, tolerance = 0.2): { worst: number; median: number; within: number } {
   const deviations = readouts.map((r) => Math.abs(r / truth - 1));
   return {
     worst: Math.max(...deviations),
+    median: [...deviations].sort((a, b) => a - b)[Math.floor(deviations.length / 2)],
     within: deviations.filter((d) => d < tolerance).length / deviations.length,
   };
 }
