@@ -8,32 +8,40 @@
 /**
  * The one walk over every patch value of `rows` HWC images, in patch order: gathers each value
  * into the patch rows (im2col), or adds each patch value back onto its pixel (col2im, scatter).
+ * The kernel columns inside the image, [kx0, kx1), are found once per output pixel and the rows
+ * outside it skipped whole, so the inner loop has no bounds test (measured: the per-value test
+ * made im2col and col2im 30 % of a dcgan28 step).
  */
 // @ts-ignore: decorator
 @inline function walkPatches(img: usize, cols: usize, rows: i32, H: i32, W: i32, C: i32, kh: i32, kw: i32,
                              stride: i32, pad: i32, Ho: i32, Wo: i32, scatter: bool): void {
-  const image = <usize>H * <usize>W * <usize>C;
+  const image = <usize>H * <usize>W * <usize>C, rowBytes = (<usize>W * <usize>C) << 2, cBytes = <usize>C << 2;
   let at = cols;
   for (let r = 0; r < rows; r++) {
     const x = img + ((<usize>r * image) << 2);
     for (let oy = 0; oy < Ho; oy++) {
+      const y0 = oy * stride - pad;
       for (let ox = 0; ox < Wo; ox++) {
+        const x0 = ox * stride - pad;
+        const kx0 = max(0, -x0), kx1 = min(kw, W - x0);
         for (let c = 0; c < C; c++) {
           for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * stride - pad + ky;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * stride - pad + kx;
-              const inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
-              const p = x + ((((<usize>iy * <usize>W + <usize>ix) * <usize>C) + <usize>c) << 2);
-              if (scatter) {
-                if (inside) store<f32>(p, load<f32>(p) + load<f32>(at));
-              } else if (inside) { // a branch, not a select: p is no address outside the image
-                store<f32>(at, load<f32>(p));
-              } else {
-                store<f32>(at, 0);
-              }
-              at += 4;
+            const iy = y0 + ky;
+            if (iy < 0 || iy >= H || kx1 <= kx0) {
+              if (!scatter) memory.fill(at, 0, <usize>kw << 2);
+              at += <usize>kw << 2;
+              continue;
             }
+            if (!scatter) for (let kx = 0; kx < kx0; kx++) store<f32>(at + (<usize>kx << 2), 0);
+            let p = x + <usize>iy * rowBytes + ((<usize>(x0 + kx0) * <usize>C + <usize>c) << 2);
+            for (let kx = kx0; kx < kx1; kx++) {
+              const q = at + (<usize>kx << 2);
+              if (scatter) store<f32>(p, load<f32>(p) + load<f32>(q));
+              else store<f32>(q, load<f32>(p));
+              p += cBytes;
+            }
+            if (!scatter) for (let kx = kx1; kx < kw; kx++) store<f32>(at + (<usize>kx << 2), 0);
+            at += <usize>kw << 2;
           }
         }
       }
