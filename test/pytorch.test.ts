@@ -1,5 +1,5 @@
 // The model file loads into the equivalent PyTorch module by name (examples/pytorch/load.py) and
-// decodes to the same values. Runs where Debian's python3-torch is installed; skipped elsewhere.
+// decodes and encodes to the same values: dense, dropout and convolutional layers. Runs where Debian's python3-torch is installed; skipped elsewhere.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,17 +17,24 @@ describe.skipIf(!hasTorch)('PyTorch interoperability', () => {
     ['layer lists with dropout and per-layer activations', { inputDim: 30, latentDim: 3, seed: 6, activation: 'elu', activationAlpha: 0.5,
       encoder: [{ type: 'dense', units: 16 }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 12, activation: 'leaky_relu' }],
       decoder: [{ type: 'dense', units: 12, activation: 'tanh' }, { type: 'dropout', rate: 0.1 }, { type: 'dense', units: 16 }, { type: 'dense', units: 30 }] }],
+    ['convolutions: conv2d, flatten, reshape, conv-transpose2d with output padding (PyTorch NCHW modules)', { inputDim: 30, inputShape: [1, 5, 6], latentDim: 3, seed: 7,
+      encoder: [{ type: 'conv2d', filters: 4, kernel: 3, stride: 2, padding: 1 }, { type: 'conv2d', filters: 6, kernel: 2, activation: 'tanh' }, { type: 'flatten' }],
+      decoder: [{ type: 'dense', units: 12 }, { type: 'reshape', shape: [3, 2, 2] }, { type: 'conv-transpose2d', filters: 4, kernel: 3, stride: 2, padding: 1, outputPadding: 1 },
+        { type: 'conv-transpose2d', filters: 1, kernel: 3, stride: 1, padding: 1 }, { type: 'flatten' }, { type: 'dense', units: 30 }] }],
   ])('examples/pytorch/load.py loads a saved model (%s) and decodes what wasm-vae decodes', async (_, config) => {
     const vae = await VAE.create(config);
     await vae.fit(randomArray(60 * 30, rng(3), 0, 1), { epochs: 2, batchSize: 20 });
     const path = join(mkdtempSync(join(tmpdir(), 'wasm-vae-torch-')), 'model.safetensors');
     await vae.save(path);
     const script = new URL('../examples/pytorch/load.py', import.meta.url).pathname;
-    const torch = JSON.parse(execFileSync(PYTHON, [script, path]).toString()) as number[];
+    const torch = JSON.parse(execFileSync(PYTHON, [script, path]).toString()) as { decoded: number[]; mean: number[] };
     const z = new Float32Array(vae.config.latentDim);
     z.set([0.5, -1]);
     const ours = Array.from((await vae.decode(z)).subarray(0, 8));
-    torch.forEach((v, i) => expect(Math.abs(v - ours[i])).toBeLessThan(1e-6));
+    torch.decoded.forEach((v, i) => expect(Math.abs(v - ours[i]), `decoded[${i}]`).toBeLessThan(1e-6));
+    const x = Float32Array.from({ length: vae.config.inputDim }, (_, i) => i / (vae.config.inputDim - 1)); // torch.linspace(0, 1, inputDim)
+    const { mean } = await vae.encode(x);
+    torch.mean.forEach((v, i) => expect(Math.abs(v - mean[i]), `mean[${i}]`).toBeLessThan(1e-5));
     await vae.dispose();
   });
 });
