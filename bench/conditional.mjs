@@ -6,10 +6,9 @@
 // (bench/conditional-pytorch.py), when /usr/bin/python3 has torch: a low share that PyTorch shares
 // is the model's, not the library's.
 // Usage: node bench/conditional.mjs [--epochs 10] [--per 100] [--latent 20] [--workers 2] [--skip-torch] [--json]
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMnist, VAE } from 'wasm-vae';
+import { runPythonPeer } from './python-peer.mjs';
 
 const { values } = parseArgs({ options: {
   epochs: { type: 'string', default: '10' }, per: { type: 'string', default: '100' }, workers: { type: 'string', default: '2' },
@@ -49,12 +48,8 @@ console.log(`1-NN on the 60,000 training images: ${(100 * accuracy).toFixed(1)} 
   + `(per digit: ${perClass.map((c) => `${Math.round((100 * c) / per)}`).join(' ')} %)`);
 let peer = null;
 if (!values['skip-torch']) {
-  const openblas = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
-  const env = existsSync(openblas) ? { ...process.env, LD_LIBRARY_PATH: openblas } : process.env;
   try {
-    const out = execFileSync('/usr/bin/python3', [new URL('conditional-pytorch.py', import.meta.url).pathname, data, String(epochs), String(per), String(workers), String(latentDim)],
-      { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-    peer = JSON.parse(out.trim().split('\n').at(-1));
+    peer = runPythonPeer('conditional-pytorch.py', [data, epochs, per, workers, latentDim], { quiet: true });
     console.log(`PyTorch ${peer.torch}, the same CVAE and check: test loss ${peer.testLoss.toFixed(2)} nats, ${(100 * peer.accuracy).toFixed(1)} % `
       + `(per digit: ${peer.perClass.map((c) => Math.round(100 * c)).join(' ')} %)`);
   } catch {

@@ -2,11 +2,10 @@
 // wasm-vae's test loss after each epoch (nats per image, one z per image) and samples/s, and
 // PyTorch training the same model in the same run (bench/conv-pytorch.py, Debian's python3-torch).
 // Usage: node bench/conv.mjs [--epochs 10] [--workers 2] [--skip-torch] [--json]
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadMnist, VAE } from 'wasm-vae';
+import { runPythonPeer } from './python-peer.mjs';
 
 const { values } = parseArgs({ options: {
   epochs: { type: 'string', default: '10' }, workers: { type: 'string', default: '2' }, data: { type: 'string' },
@@ -29,12 +28,8 @@ const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const ours = median(h.epochs.map((e) => e.samplesPerSecond));
 let peer = null;
 if (!values['skip-torch']) {
-  const openblas = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
-  const env = existsSync(openblas) ? { ...process.env, LD_LIBRARY_PATH: openblas } : process.env;
   try {
-    const out = execFileSync('/usr/bin/python3', [new URL('conv-pytorch.py', import.meta.url).pathname, data, String(epochs), String(workers)],
-      { env, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
-    peer = JSON.parse(out.trim().split('\n').at(-1));
+    peer = runPythonPeer('conv-pytorch.py', [data, epochs, workers]);
     const theirs = median(peer.epochs.map((e) => e.samplesPerSecond));
     console.log(`PyTorch ${peer.torch}, ${peer.threads} threads: test ${peer.epochs.at(-1).testLoss.toFixed(2)} nats after ${epochs} epochs, median ${Math.round(theirs)} samples/s`);
     console.log(`wasm-vae: test ${h.epochs.at(-1).valLoss.toFixed(2)} nats, median ${Math.round(ours)} samples/s: ${(ours / theirs).toFixed(2)}× PyTorch`);

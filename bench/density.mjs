@@ -9,12 +9,12 @@
 // --nll-rows rows on `--workers` workers.
 // Usage: node bench/density.mjs [--epochs 100] [--objectives 1,5] [--nll-samples 5000]
 //        [--nll-rows 10000] [--workers 2] [--test-seed 123] [--skip-torch] [--json] [--scaling]
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { binarize, loadMnist, VAE } from 'wasm-vae';
+import { runPythonPeer } from './python-peer.mjs';
 
 const { values } = parseArgs({ options: {
   epochs: { type: 'string', default: '100' }, objectives: { type: 'string', default: '1,5' }, 'nll-samples': { type: 'string', default: '5000' },
@@ -89,12 +89,8 @@ let peer = null;
 if (!values['skip-torch']) {
   const dir = mkdtempSync(join(tmpdir(), 'wasm-vae-density-')), path = join(dir, 'test-binarised.u8');
   writeFileSync(path, test);
-  const openblas = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
-  const env = existsSync(openblas) ? { ...process.env, LD_LIBRARY_PATH: openblas } : process.env;
   try {
-    const out = execFileSync('/usr/bin/python3', [new URL('density-pytorch.py', import.meta.url).pathname, data, path, String(epochs), String(workers),
-      String(nllRows), String(samples)], { env, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
-    peer = JSON.parse(out.trim().split('\n').at(-1));
+    peer = runPythonPeer('density-pytorch.py', [data, path, epochs, workers, nllRows, samples]);
     console.log(`PyTorch ${peer.torch}, ${peer.threads} threads, k = 1, same recipe: test NLL ${peer.nll.toFixed(2)} nats, test -ELBO ${peer.testElbo.toFixed(2)}; `
       + `training ${Math.round(peer.samplesPerSecond)} rows/s, NLL ${fmt(peer.nllSeconds)}`);
     const ours = results.find((r) => r.k === 1);

@@ -7,12 +7,12 @@
 // prints the ratios. Node 20 gets the relaxed-SIMD build without flags; --build simd for the plain.
 // Usage: node bench/train.mjs [--epochs N] [--workers N] [--build auto|simd] [--skip-tfjs]
 //        [--skip-jax] [--skip-torch] [--json]
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMnist, VAE } from 'wasm-vae';
 import { jaxjsSamplesPerSecond } from './jaxjs-peer.mjs';
 import { tfjsSamplesPerSecond } from './tfjs-peer.mjs';
+import { OPENBLAS, runPythonPeer } from './python-peer.mjs';
 import { cpus } from 'node:os';
 
 const { values } = parseArgs({ options: {
@@ -53,14 +53,10 @@ if (!values['skip-tfjs']) {
   }
 }
 if (!values['skip-torch']) {
-  const openblas = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
-  const env = existsSync(openblas) ? { ...process.env, LD_LIBRARY_PATH: openblas } : process.env;
   try {
-    const out = execFileSync('/usr/bin/python3', [new URL('pytorch-peer.py', import.meta.url).pathname, data, String(rt.workers)],
-      { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-    const peer = { backend: `pytorch ${existsSync(openblas) ? '+ OpenBLAS' : '(default BLAS)'}`, ...JSON.parse(out.trim().split('\n').at(-1)) };
+    const peer = { backend: `pytorch ${existsSync(OPENBLAS) ? '+ OpenBLAS' : '(default BLAS)'}`, ...runPythonPeer('pytorch-peer.py', [data, rt.workers], { quiet: true }) };
     result.peers.push(peer);
-    console.log(`PyTorch ${peer.torch} ${existsSync(openblas) ? '+ OpenBLAS' : 'with the default BLAS'}, ${peer.threads} thread(s), train and test sets loaded as in its example: `
+    console.log(`PyTorch ${peer.torch} ${existsSync(OPENBLAS) ? '+ OpenBLAS' : 'with the default BLAS'}, ${peer.threads} thread(s), train and test sets loaded as in its example: `
       + `${Math.round(peer.samplesPerSecond)} samples/s over one epoch after a warm-up epoch -> wasm-vae is ${(median / peer.samplesPerSecond).toFixed(2)}x`);
   } catch {
     console.log('PyTorch: not measured (/usr/bin/python3 with torch not found; apt-get install python3-torch libopenblas0-openmp)');
