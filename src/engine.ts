@@ -292,16 +292,18 @@ export class Engine {
       this.forward(c, 0, plan.latentOp, n, { idx: 0, start: start + done, seed, stream, labels: data.labels ?? 0 }, false);
       k.gather_f32(heads, c.buffer[plan.head], 0, 0, n, head);
       for (let r = 0; r < n; r++) {
-        const row = start + done + r;
+        const row = start + done + r, first = Math.min(cap, samples);
+        // Once per row, not per chunk: no op from the latent op on writes x, the head or the row
+        // indices, so the row's copies serve every chunk. Every sample row is data row `row`: its
+        // index keys the noise and a conditional model's label.
+        this.loadRows(c, data, 0, row, 1);
+        k.repeat_row(c.buffer[plan.x], c.buffer[plan.x], plan.inputDim, first);
+        k.repeat_row(c.buffer[plan.head], heads + 4 * head * r, head, first);
+        k.fill_i32(ws.rowIndex, first, row);
         let lse = -Infinity;
         for (let s0 = 0; s0 < samples; s0 += cap) {
           const m = Math.min(cap, samples - s0);
-          this.loadRows(c, data, 0, row, 1);
-          k.repeat_row(c.buffer[plan.x], c.buffer[plan.x], plan.inputDim, m);
-          k.repeat_row(c.buffer[plan.head], heads + 4 * head * r, head, m);
-          // Every sample row is data row `row`: its index for the noise keys and a conditional model's label.
-          k.fill_i32(ws.rowIndex, m, row);
-          const keys = { idx: ws.rowIndex, start: 0, seed, stream, labels: data.labels ?? 0, samples: m, sampleStart: s0 };
+          const keys = { idx: ws.rowIndex, start: 0, seed, stream, labels: data.labels ?? 0, samples: first, sampleStart: s0 };
           this.forward(c, plan.latentOp, last, m, keys, false);
           opFor(latent).rowLoss!(c, latent, m, terms[0]);
           opFor(lik).rowLoss!(c, lik, m, terms[1]);
