@@ -36,6 +36,11 @@ const CASES: { name: string; config: VAEConfig }[] = [
       encoder: [{ type: 'conv2d', filters: 2, kernel: 4, stride: 2, padding: 1 }, { type: 'flatten' }],
       decoder: [{ type: 'dense', units: 18 }, { type: 'reshape', shape: [3, 2, 3] }, { type: 'conv-transpose2d', filters: 2, kernel: 4, stride: 2, padding: 1 },
         { type: 'conv-transpose2d', filters: 1, kernel: 3, stride: 2, padding: 1, outputPadding: 1, activation: 'identity' }] } },
+  { name: 'colour: a 3-channel 6×4 image through conv2d and conv-transpose2d (channel-major rows, the layout transposes at both ends)',
+    config: { inputDim: 72, inputShape: [3, 6, 4], latentDim: 2, seed: 17,
+      encoder: [{ type: 'conv2d', filters: 4, kernel: 3, stride: 2, padding: 1 }, { type: 'flatten' }],
+      decoder: [{ type: 'dense', units: 12 }, { type: 'reshape', shape: [2, 3, 2] },
+        { type: 'conv-transpose2d', filters: 3, kernel: 4, stride: 2, padding: 1, activation: 'identity' }] } },
   { name: 'conditional, gaussian, dropout in the decoder', config: { inputDim: 6, latentDim: 2, seed: 12, likelihood: 'gaussian', conditional: { classes: 3 },
     encoder: [{ type: 'dense', units: 5 }], decoder: [{ type: 'dense', units: 7 }, { type: 'dropout', rate: 0.4 }, { type: 'dense', units: 6 }] } },
 ];

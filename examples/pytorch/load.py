@@ -36,4 +36,5 @@ with torch.no_grad():
     decoded = torch.sigmoid(model["decoder"](z)).reshape(1, -1)  # Bernoulli means of the decoded image
     x = torch.linspace(0, 1, cfg["inputDim"]).reshape(1, *image)  # an input row, as images where the model takes them
     mean = model["encoder"](x)[0, :cfg["latentDim"]]               # the posterior mean of that row
-print(json.dumps({"decoded": decoded[0, :8].tolist(), "mean": mean.tolist()}))
+step = max(1, cfg["inputDim"] // 8)                              # 8 values spread over the row (every channel)
+print(json.dumps({"decoded": decoded[0, ::step][:8].tolist(), "mean": mean.tolist()}))

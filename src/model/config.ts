@@ -53,7 +53,8 @@ export interface VAEConfig {
   outputBias?: 'default' | 'data-mean';
   /**
    * The rows as images, [channels, height, width] with channels × height × width = inputDim, for
-   * image layers (conv2d) at the start of the encoder list. One channel for now (default: flat rows).
+   * image layers (conv2d) at the start of the encoder list: rows channel-major as PyTorch's NCHW
+   * tensors (an RGB row is all its red values, then green, then blue). Default: flat rows.
    */
   inputShape?: [number, number, number];
 }
@@ -148,8 +149,6 @@ export function resolveConfig(config: VAEConfig): ResolvedConfig {
       throw new ConfigError(`inputShape must be [channels, height, width] of positive integers, got ${JSON.stringify(inputShape)}`);
     }
     if (inputShape[0] * inputShape[1] * inputShape[2] !== inputDim) throw new ConfigError(`inputShape ${JSON.stringify(inputShape)} holds ${inputShape[0] * inputShape[1] * inputShape[2]} values, but inputDim is ${inputDim}`);
-    // Image layers hold pixels channels-last; one channel is the same order as the data's channel-major rows.
-    if (inputShape[0] !== 1) throw new ConfigError(`inputShape with ${inputShape[0]} channels is not supported yet (one channel only: the colour layout op is still to come)`);
   }
   const outputBias = config.outputBias;
   if (outputBias !== undefined && outputBias !== 'default' && outputBias !== 'data-mean') {

@@ -64,7 +64,7 @@ function modelGraph(config: ResolvedConfig): ModelGraph {
   const alpha = (act: number) => (act === model ? config.activationAlpha : ACTIVATIONS[act] === 'elu' ? 1 : 0.01);
   // Layers in a Sequential named `prefix`; the last layer's activation defaults to `lastAct`.
   const stack = (prefix: string, layers: LayerConfig[], input: number, width: number, lastAct: number,
-                 shape?: [number, number, number]): [number, number] => {
+                 shape?: [number, number, number]): [number, number, [number, number, number] | undefined] => {
     let module = 0;
     layers.forEach((l, i) => {
       const builder = LAYERS.get(l.type);
@@ -79,7 +79,7 @@ function modelGraph(config: ResolvedConfig): ModelGraph {
       input = built.output;
       width = built.width;
     });
-    return [input, width];
+    return [input, width, shape];
   };
   // A conditional model joins each row's one-hot class to the encoder's input and the decoder's.
   const classes = config.conditional?.classes ?? 0;
@@ -94,15 +94,36 @@ function modelGraph(config: ResolvedConfig): ModelGraph {
   const identity = activationCode('identity');
   // The encoder's head, a dense layer to [μ | log σ²], is always there: the layer list is what comes before it.
   // Image rows (inputShape) keep their shape into the encoder's image layers; a conditional model's rows are flat.
+  const [C, H, W] = config.inputShape ?? [1, 1, config.inputDim];
+  const imageRows = !classes && config.inputShape !== undefined;
+  // Data rows are channel-major (CHW, as PyTorch and loadImageFolder hold them); image layers hold
+  // pixels channel-last (HWC: a patch's channels are adjacent). With one channel the two orders are
+  // the same; with more, a transpose op leads into the encoder and one ends the decoder.
+  let encoderInput = conditioned(x, config.inputDim, false);
+  if (imageRows && C > 1) {
+    const hwc = buffer(config.inputDim, false);
+    ops.push({ kind: 'reshape', input: x, output: hwc, channels: C, pixels: H * W });
+    encoderInput = hwc;
+  }
   const head = stack('encoder', [...lists.encoder, { type: 'dense', units: 2 * config.latentDim }],
-    conditioned(x, config.inputDim, false), config.inputDim + classes, identity, classes ? undefined : config.inputShape)[0];
+    encoderInput, config.inputDim + classes, identity, imageRows ? config.inputShape : undefined)[0];
   const eps = buffer(config.latentDim, false), z = buffer(config.latentDim, true);
   const latentOp = ops.length;
   ops.push({ kind: 'latent', input: head, output: z, eps, latent: config.latentDim });
-  const [output, width] = stack('decoder', lists.decoder, conditioned(z, config.latentDim, true), config.latentDim + classes, identity);
+  let [output, width, shape] = stack('decoder', lists.decoder, conditioned(z, config.latentDim, true), config.latentDim + classes, identity);
+  const last = lists.decoder.length ? `decoder[${lists.decoder.length - 1}]` : 'the decoder list is empty';
   if (width !== config.inputDim) {
-    const last = lists.decoder.length ? `decoder[${lists.decoder.length - 1}]` : 'the decoder list is empty';
     throw new ConfigError(`the decoder's last layer must give inputDim = ${config.inputDim} values per row, got ${width} (${last})`);
+  }
+  if (shape) {
+    if (config.inputShape && shape.join() !== config.inputShape.join()) {
+      throw new ConfigError(`the decoder's last layer gives images of ${shape.join('×')}, but inputShape is ${config.inputShape.join('×')} (${last})`);
+    }
+    if (shape[0] > 1) {
+      const chw = buffer(width, true);
+      ops.push({ kind: 'flatten', input: output, output: chw, pixels: shape[1] * shape[2], channels: shape[0] });
+      output = chw;
+    }
   }
   ops.push(config.likelihood === 'bernoulli'
     ? { kind: 'bernoulli', input: output, target: x, dim: config.inputDim }
