@@ -122,12 +122,12 @@ export async function sample(argv: string[]): Promise<void> {
   const n = num(v.n, 'n', 64, { integer: true, min: 1 }), seed = num(v.seed, 'seed', 1, { integer: true, min: 0, max: 0xffffffff });
   const vae = await loadModel(v.model);
   try {
-    const side = squareSide(vae.config.inputDim);
-    if (!side) throw new Error(`inputDim ${vae.config.inputDim} is not a square image; cannot draw a grid`);
+    const [, rows, cols] = vae.config.inputShape ?? [1, squareSide(vae.config.inputDim), squareSide(vae.config.inputDim)];
+    if (!rows) throw new Error(`inputDim ${vae.config.inputDim} is not a square image and the model has no inputShape; cannot draw a grid`);
     const classes = vae.config.conditional?.classes;
     if (v.label !== undefined && !classes) throw new UsageError(`--label: ${v.model} is not a conditional model`);
     const label = v.label === undefined ? undefined : num(v.label, 'label', 0, { integer: true, min: 0, max: classes! - 1 });
-    await writeSamples(vae, out, side, side, n, seed, label);
+    await writeSamples(vae, out, rows, cols, n, seed, label);
     if (v.json) console.log(JSON.stringify({ out, n, seed })); else console.log(`wrote ${n} samples to ${out}`);
   } finally {
     await vae.dispose();

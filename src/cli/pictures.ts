@@ -2,7 +2,7 @@
 // SVG (loss curves, latent scatter).
 import { join } from 'node:path';
 import type { MnistSplit } from '../data/mnist.js';
-import { encodeGrayPng, gridImage, upscale } from '../images.js';
+import { encodePng, gridImage, upscale } from '../images.js';
 import { writeFileAtomic } from '../platform.node.js';
 import { type BatchPoint, lossChart } from '../plots/loss-chart.js';
 import { pca2 } from '../plots/pca.js';
@@ -17,6 +17,7 @@ import type { VAE } from '../vae.js';
  * class (`label`: all n of that class instead).
  */
 export async function writeSamples(vae: VAE, path: string, rows: number, cols: number, n = 64, seed = 1, label?: number): Promise<void> {
+  const channels = channelsOf(vae);
   const classes = vae.config.conditional?.classes;
   let columns = Math.ceil(Math.sqrt(n)), labels: number[] | undefined;
   if (classes && label === undefined) {
@@ -26,8 +27,16 @@ export async function writeSamples(vae: VAE, path: string, rows: number, cols: n
   } else if (classes) {
     labels = new Array<number>(n).fill(label!);
   }
-  await writeFileAtomic(path, encodeGrayPng(upscale(gridImage(await vae.sample(n, { seed, labels }), n, rows, cols, columns), 2)));
+  await writeFileAtomic(path, encodePng(upscale(gridImage(await vae.sample(n, { seed, labels }), n, rows, cols, columns, 2, 1, channels), zoom(rows))));
 }
+
+/** A model's image channels: 3 for an RGB inputShape, else 1. */
+export function channelsOf(vae: VAE): 1 | 3 {
+  return vae.config.inputShape?.[0] === 3 ? 3 : 1;
+}
+
+/** The enlargement that makes small images legible: 2× up to 32 pixels high, none above. */
+const zoom = (rows: number) => (rows <= 32 ? 2 : 1);
 
 /** A conditional model's labels for the first `n` rows of a split (undefined for an unconditional model). */
 export function labelsFor(vae: VAE, split: MnistSplit, n = split.count): Uint8Array | undefined {
@@ -39,7 +48,7 @@ export async function writeReconstructions(vae: VAE, split: MnistSplit, path: st
   const both = new Float32Array(2 * n * split.dim);
   both.set(originals);
   both.set(await vae.reconstruct(originals, { labels: labelsFor(vae, split, n) }), originals.length);
-  await writeFileAtomic(path, encodeGrayPng(upscale(gridImage(both, 2 * n, split.rows, split.cols, n), 2)));
+  await writeFileAtomic(path, encodePng(upscale(gridImage(both, 2 * n, split.rows, split.cols, n, 2, 1, channelsOf(vae)), zoom(split.rows))));
 }
 
 /**
@@ -54,7 +63,7 @@ export async function writeLossCurves(path: string, epochs: EpochLog[], batches:
  * latent.svg: the test set's posterior means coloured by label: z₁ against z₂ for a 2-D latent,
  * else the first two principal components (their share of the variance on the axes).
  */
-export async function writeLatent(vae: VAE, split: MnistSplit, path: string): Promise<void> {
+export async function writeLatent(vae: VAE, split: MnistSplit, path: string, legend: Legend = DIGITS): Promise<void> {
   const { mean } = await vae.encode(split.bytes, { labels: labelsFor(vae, split) });
   const L = vae.config.latentDim;
   let xy: Float32Array, xLabel: string, yLabel: string, title: string;
@@ -69,7 +78,7 @@ export async function writeLatent(vae: VAE, split: MnistSplit, path: string): Pr
     yLabel = `principal component 2 (${(100 * p.explained[1]).toFixed(0)} % of variance)`;
     title = `Test set's posterior means, ${L}-d latent projected by PCA`;
   }
-  await writeFileAtomic(path, scatterPlot(xy, split.labels, { title, xLabel, yLabel, legendTitle: 'digit' }));
+  await writeFileAtomic(path, scatterPlot(xy, split.labels, { title, xLabel, yLabel, legendTitle: legend.labelKind, classNames: legend.classNames }));
 }
 
 /** For a 2-D latent: decoded images over a grid of the latent plane (Kingma & Welling, fig. 4). */
@@ -79,15 +88,19 @@ export async function writeManifold(vae: VAE, path: string, rows: number, cols: 
     z[2 * (i * steps + j)] = -extent + (2 * extent * (j + 0.5)) / steps;
     z[2 * (i * steps + j) + 1] = extent - (2 * extent * (i + 0.5)) / steps;
   }
-  await writeFileAtomic(path, encodeGrayPng(gridImage(await vae.decode(z), steps * steps, rows, cols, steps, 0)));
+  await writeFileAtomic(path, encodePng(gridImage(await vae.decode(z), steps * steps, rows, cols, steps, 0, 1, channelsOf(vae))));
 }
 
-export async function writeAll(vae: VAE, test: MnistSplit, out: string, epochs: EpochLog[], batches: BatchPoint[]): Promise<string[]> {
+/** What a dataset's labels mean, for the latent plot's legend. */
+export interface Legend { labelKind: string; classNames: string[] }
+const DIGITS: Legend = { labelKind: 'digit', classNames: Array.from({ length: 10 }, (_, i) => String(i)) };
+
+export async function writeAll(vae: VAE, test: MnistSplit, out: string, epochs: EpochLog[], batches: BatchPoint[], legend: Legend = DIGITS): Promise<string[]> {
   const written = ['samples.png', 'reconstructions.png', 'loss.svg', 'latent.svg'];
   await writeSamples(vae, join(out, 'samples.png'), test.rows, test.cols);
   await writeReconstructions(vae, test, join(out, 'reconstructions.png'));
   await writeLossCurves(join(out, 'loss.svg'), epochs, batches);
-  await writeLatent(vae, test, join(out, 'latent.svg'));
+  await writeLatent(vae, test, join(out, 'latent.svg'), legend);
   if (vae.config.latentDim === 2 && !vae.config.conditional) {
     await writeManifold(vae, join(out, 'manifold.png'), test.rows, test.cols);
     written.push('manifold.png');

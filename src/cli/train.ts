@@ -12,19 +12,29 @@ import type { RuntimeInfo } from '../runtime.js';
 import { type LossReport, VAE } from '../vae.js';
 import { packageVersion } from '../version.js';
 import { CLEAR_TO_END, formatDuration, formatRate, lossTerms, progressLine } from './progress.js';
-import { loadData, logger, num, oneOf, parse, UsageError, workersFlag } from './common.js';
+import { logger, num, oneOf, parse, UsageError, workersFlag } from './common.js';
+import { loadTrainingData } from './datasets.js';
+import { architecture, ARCHITECTURES, architectureSide } from '../model/archs.js';
 import { type BatchPoint, labelsFor, writeAll } from './pictures.js';
 import { SCHEDULE_FLAGS, SCHEDULE_HELP, scheduleOptions } from './schedule-flags.js';
 
 export const TRAIN_HELP = `Usage: wasm-vae train [options]
 
-Trains a VAE on MNIST-format IDX data; writes the model, a checkpoint after every epoch, the
-history and pictures into --out.
+Trains a VAE on MNIST-format IDX data or a folder of images; writes the model, a checkpoint after
+every epoch, the history and pictures into --out.
 
 Options:
   --data DIR          directory with the four MNIST-format IDX files (.gz or raw; Fashion-MNIST
                       works too); default: $WASM_VAE_DATA if set, else the download cache
                       ($WASM_VAE_CACHE or ~/.cache/wasm-vae/mnist), filled from public mirrors
+  --images DIR        a folder of PNG/JPEG images instead (sub-folders are classes, as in
+                      torchvision's ImageFolder; 10 % held out as the test set by --seed)
+  --size N            with --images: resample every image to N×N (default: the --arch's side,
+                      else the images' own size, which must then be the same for all)
+  --channels 1|3      with --images: grey or RGB (default: 3 for dcgan32/dcgan64, else 1)
+  --arch NAME         a convolutional model: ${ARCHITECTURES.join(' | ')} (default: a dense MLP
+                      of --hidden widths). dcgan28 and keras take 28×28 images, dcgan32 32×32,
+                      dcgan64 64×64
   --hidden LIST       encoder hidden widths, comma-separated (default 400; decoder mirrors it)
   --dropout RATE      dropout after every hidden layer, encoder and decoder (default: none)
   --latent N          latent dimensions (default 20)
@@ -105,6 +115,7 @@ export async function train(argv: string[]): Promise<number> {
     workers: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' }, force: { type: 'boolean' },
     'allow-changes': { type: 'boolean' }, conditional: { type: 'boolean' }, dropout: { type: 'string' }, ...SCHEDULE_FLAGS,
     'adam-eps': { type: 'string' }, binarize: { type: 'string' }, 'output-bias': { type: 'string' }, objective: { type: 'string' },
+    images: { type: 'string' }, size: { type: 'string' }, channels: { type: 'string' }, arch: { type: 'string' },
   });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   const hidden = String(v.hidden ?? '400').split(',').filter((s) => s !== '').map((s) => num(s, 'hidden', 0, { integer: true, min: 1 }));
@@ -131,9 +142,28 @@ export async function train(argv: string[]): Promise<number> {
   if (v.resume && v.force) throw new UsageError('--resume and --force exclude each other');
   await checkWritableDirectory(out); // a read-only, full or impossible --out fails now, naming it, not after an epoch
 
-  const mnist = await loadData(v.data, log);
-  config.inputDim = mnist.train.dim;
-  if (v.conditional) config.conditional = { classes: 10 }; // MNIST-format labels are digits 0–9 (loadMnist checks them)
+  const arch = v.arch === undefined ? undefined : oneOf(v.arch, 'arch', ARCHITECTURES, 'dcgan28');
+  if (arch && v.hidden !== undefined) throw new UsageError('--arch and --hidden exclude each other (the architecture fixes its layers)');
+  if (arch && dropout !== undefined) throw new UsageError('--dropout goes with --hidden widths, not with --arch');
+  const channelsFlag = v.channels === undefined ? undefined : oneOf(v.channels, 'channels', ['1', '3'] as const, '1') === '3' ? 3 : 1;
+  const channels = channelsFlag ?? (arch === 'dcgan32' || arch === 'dcgan64' ? 3 : 1);
+  const size = v.size === undefined ? (arch && v.images !== undefined ? architectureSide(arch) : undefined) : num(v.size, 'size', 0, { integer: true, min: 1, max: 4096 });
+  const data = await loadTrainingData({ data: v.data as string | undefined, images: v.images as string | undefined, size,
+    channels: v.images !== undefined ? channels : channelsFlag, seed: config.seed! }, log);
+  config.inputDim = data.train.dim;
+  const shape: [number, number, number] = [data.train.channels, data.train.rows, data.train.cols];
+  if (arch) {
+    const side = architectureSide(arch);
+    if (shape[1] !== side || shape[2] !== side) throw new UsageError(`--arch ${arch} takes ${side}×${side} images, the data's are ${shape[1]}×${shape[2]}${v.images !== undefined ? ' (pass --size)' : ''}`);
+    delete config.hidden;
+    Object.assign(config, architecture(arch, { latentDim: config.latentDim, channels: shape[0] as 1 | 3 }));
+  } else if (v.images !== undefined) {
+    config.inputShape = shape; // for pictures of the model's rows (a dense model reads them flat)
+  }
+  if (v.conditional) {
+    if (data.classNames.length < 2) throw new UsageError('--conditional needs labels: an image folder with sub-folders per class');
+    config.conditional = { classes: data.classNames.length }; // MNIST-format labels are digits 0–9 (loadMnist checks them)
+  }
   if (dropout !== undefined) withDropout(config, dropout);
   const checkpoint = join(out, 'checkpoint.safetensors');
   let vae: VAE;
@@ -172,10 +202,9 @@ export async function train(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
-    const rows = Math.min(limit, mnist.train.count);
+    const rows = Math.min(limit, data.train.count);
     const remaining = epochs - vae.progress.epoch;
-    log(`wasm-vae: ${rows} training and ${mnist.test.count} test images of ${mnist.train.rows}×${mnist.train.cols}; `
-      + `${Math.max(0, remaining)} epoch(s) to go\n`);
+    log(`wasm-vae: ${data.describe(rows)}; ${Math.max(0, remaining)} epoch(s) to go\n`);
     const tty = process.stderr.isTTY === true;
     const batchPoints: BatchPoint[] = [];
     const fitSettings = { epochs, batchSize, learningRate, optimizer, workers, limit: rows };
@@ -186,9 +215,9 @@ export async function train(argv: string[]): Promise<number> {
     const saveHistory = () => writeFileAtomic(join(out, 'history.json'), JSON.stringify(history, null, 2));
     let lastDraw = 0;
     if (remaining > 0) {
-      const h = await vae.fit(mnist.train.bytes.subarray(0, rows * mnist.train.dim), {
-        epochs: remaining, batchSize, learningRate, optimizer, epsilon, binarize, objective, workers, validation: mnist.test.bytes, signal: interrupt.signal, ...schedules,
-        labels: labelsFor(vae, mnist.train, rows), validationLabels: labelsFor(vae, mnist.test),
+      const h = await vae.fit(data.train.bytes.subarray(0, rows * data.train.dim), {
+        epochs: remaining, batchSize, learningRate, optimizer, epsilon, binarize, objective, workers, validation: data.test.bytes, signal: interrupt.signal, ...schedules,
+        labels: labelsFor(vae, data.train, rows), validationLabels: labelsFor(vae, data.test),
         onBatchEnd: (b) => {
           batchPoints.push({ x: b.epoch - 1 + b.batch / b.batches, values: [b.loss, b.reconstruction, b.kl] });
           const now = performance.now();
@@ -239,10 +268,10 @@ export async function train(argv: string[]): Promise<number> {
     }
     process.off('SIGINT', onSigint);
     await vae.save(join(out, 'model.safetensors'));
-    const pictures = await writeAll(vae, mnist.test, out, history.epochs, batchPoints);
+    const pictures = await writeAll(vae, data.test, out, history.epochs, batchPoints, data);
     // With --binarize, the test loss is on the test set binarised once, as fit's validation was.
-    const test = binarize === 'none' ? mnist.test.bytes : await binarizeData(mnist.test.bytes, { dim: mnist.test.dim, seed: vae.config.seed });
-    const final = await vae.evaluate(test, { labels: labelsFor(vae, mnist.test) });
+    const test = binarize === 'none' ? data.test.bytes : await binarizeData(data.test.bytes, { dim: data.test.dim, seed: vae.config.seed });
+    const final = await vae.evaluate(test, { labels: labelsFor(vae, data.test) });
     history.test = final;
     await saveHistory();
     if (json) console.log(JSON.stringify({ type: 'final', test: final, out, files: ['model.safetensors', 'history.json', ...pictures], runtime: vae.runtime }));

@@ -95,7 +95,10 @@ function modelGraph(config: ResolvedConfig): ModelGraph {
   // The encoder's head, a dense layer to [μ | log σ²], is always there: the layer list is what comes before it.
   // Image rows (inputShape) keep their shape into the encoder's image layers; a conditional model's rows are flat.
   const [C, H, W] = config.inputShape ?? [1, 1, config.inputDim];
-  const imageRows = !classes && config.inputShape !== undefined;
+  // The rows are images to the encoder when it starts with image layers; before dense layers the
+  // shape is only what pictures of the model need.
+  const firstLayer = lists.encoder.find((l) => l.type !== 'dropout');
+  const imageRows = !classes && config.inputShape !== undefined && firstLayer?.type === 'conv2d';
   // Data rows are channel-major (CHW, as PyTorch and loadImageFolder hold them); image layers hold
   // pixels channel-last (HWC: a patch's channels are adjacent). With one channel the two orders are
   // the same; with more, a transpose op leads into the encoder and one ends the decoder.

@@ -10,12 +10,16 @@ export interface ScatterOptions {
   yLabel: string;
   /** Legend title (default 'class'). */
   legendTitle?: string;
+  /** Each label's name in the legend (default: the label's number). */
+  classNames?: string[];
   size?: number;
 }
 
 /** Points (x, y interleaved) with one class label each; the axes span the central 99 % of each coordinate. */
 export function scatterPlot(xy: Float32Array, labels: Uint8Array, options: ScatterOptions): string {
-  const size = options.size ?? 640, legend = 90;
+  // The legend's width follows its longest name (about 7 px a character at 12 px).
+  const longest = Math.max(3, ...(options.classNames ?? []).map((name) => name.length));
+  const size = options.size ?? 640, legend = Math.max(90, 40 + 7 * longest);
   const frame: Frame = { left: 78, top: 40, width: size - 100, height: size - 100 };
   const n = labels.length;
   const range = (d: number): [number, number] => {
@@ -48,7 +52,7 @@ export function scatterPlot(xy: Float32Array, labels: Uint8Array, options: Scatt
   classes.forEach((c, i) => {
     const ly = frame.top + 24 + 20 * i;
     out.push(`<circle cx="${px(lx + 6)}" cy="${px(ly)}" r="5" fill="${TAB10[c % 10]}"/>`);
-    out.push(text(lx + 18, ly, String(c), { baseline: 'middle', size: 12 }));
+    out.push(text(lx + 18, ly, options.classNames?.[c] ?? String(c), { baseline: 'middle', size: 12 }));
   });
   return svgDocument(size + legend - 20, size, out);
 }
