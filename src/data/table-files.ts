@@ -13,7 +13,8 @@ async function checkedSize(path: string, maxBytes = 2 ** 30): Promise<number> {
   } catch (err) {
     throw new DataError(`cannot read ${path}: ${(err as Error).message}`);
   }
-  if (size > maxBytes) throw new DataError(`${path} is ${formatBytes(size)}, more than maxBytes (${formatBytes(maxBytes)}): pass a larger maxBytes if it fits in memory`);
+  const bytes = (n: number) => (n < 2 ** 20 ? `${n.toLocaleString('en-US')} bytes` : formatBytes(n));
+  if (size > maxBytes) throw new DataError(`${path} is ${bytes(size)}, more than maxBytes (${bytes(maxBytes)}): pass a larger maxBytes if it fits in memory`);
   return size;
 }
 
