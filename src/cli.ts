@@ -2,6 +2,7 @@
 // The wasm-vae command.
 import { bench, BENCH_HELP, evaluate, EVAL_HELP, reconstruct, RECONSTRUCT_HELP, sample, SAMPLE_HELP } from './cli/commands.js';
 import { info, INFO_HELP } from './cli/info.js';
+import { edit, EDIT_HELP, embed, EMBED_HELP, interpolate, INTERPOLATE_HELP, traverse, TRAVERSE_HELP } from './cli/latent-commands.js';
 import { UsageError } from './cli/common.js';
 import { train, TRAIN_HELP } from './cli/train.js';
 import { WasmVaeError } from './errors.js';
@@ -13,6 +14,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number | void>
   eval: { run: evaluate, help: EVAL_HELP },
   sample: { run: sample, help: SAMPLE_HELP },
   reconstruct: { run: reconstruct, help: RECONSTRUCT_HELP },
+  interpolate: { run: interpolate, help: INTERPOLATE_HELP },
+  traverse: { run: traverse, help: TRAVERSE_HELP },
+  edit: { run: edit, help: EDIT_HELP },
+  embed: { run: embed, help: EMBED_HELP },
   info: { run: info, help: INFO_HELP },
   bench: { run: bench, help: BENCH_HELP },
 };
@@ -22,10 +27,14 @@ const HELP = `Usage: wasm-vae <command> [options]
 Variational Autoencoders on the CPU in WebAssembly SIMD.
 
 Commands:
-  train         train on MNIST-format data; write the model, checkpoints and pictures
+  train         train on MNIST-format data or an image folder; write the model, checkpoints and pictures
   eval          loss, reconstruction and KL of a model on the test split
   sample        draw images from a model's prior into a PNG grid
   reconstruct   test images above their reconstructions, as a PNG
+  interpolate   decode the path between two images' latent codes
+  traverse      one latent dimension at a time, for the most active dimensions
+  edit          move an image from one class towards another in the latent space
+  embed         posterior means of a split, as .npy or .csv
   info          a model file's architecture, parameter count and training progress
   bench         SIMD ceiling, GEMM GFLOP/s and training samples/s on this machine
 

@@ -7,6 +7,7 @@ export { architecture, ARCHITECTURES, type ArchitectureName, type ArchitectureOp
 export type { FitOptions, History, EpochLog, BatchLog, WorkerCount, Objective } from './train/options.js';
 export type { BetaSchedule, LearningRateSchedule, EarlyStopping } from './train/schedule.js';
 export type { DataInput, LabelInput } from './input.js';
+export type { InterpolateOptions, TraverseOptions, Traversal, ActiveUnits, EmbedOptions, RowGroup, LatentMethods } from './latent/methods.js';
 export * from './errors.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
 export { binarize, type Binarization } from './data/binarize.js';

@@ -53,6 +53,10 @@ export interface KernelExports {
   iwae_weights(a: Ptr, c: Ptr, rows: number, k: number): number;
   scale_rows(x: Ptr, rows: number, cols: number, w: Ptr): void;
   latent_backward_iwae(head: Ptr, rows: number, latent: number, eps: Ptr, z: Ptr, dz: Ptr, dhead: Ptr, w: Ptr): void;
+  interpolate_rows(dst: Ptr, a: Ptr, b: Ptr, n: number, steps: number, slerp: number): void;
+  column_moments(mean: Ptr, variance: Ptr, x: Ptr, rows: number, cols: number, labels: Ptr, value: number): number;
+  add_scaled_rows(dst: Ptr, x: Ptr, v: Ptr, rows: number, n: number, amount: number): void;
+  traversal_rows(dst: Ptr, base: Ptr, n: number, dims: Ptr, ndims: number, values: Ptr, count: number): void;
   peak_madd(iterations: number, seed: number): number;
   peak_tile(iterations: number, scratch: number): number;
 }

@@ -23,21 +23,13 @@ import { type FitSettings, fitLoop, type TrainingState, yieldNow } from './train
 import { prepareFitData } from './train/prepare.js';
 import { EVALUATE_KEYS, logLikelihoodJob, type LogLikelihoodOptions } from './density.js';
 import { type FitOptions, type History, resolveFit, type WorkerCount } from './train/options.js';
+import type { GradientReport, LossReport } from './reports.js';
+import { type LatentMethods, latentMethods } from './latent/methods.js';
 
 const CONTROL_BYTES = CONTROL.bytes(64);
-export interface LossReport {
-  /** Negative ELBO per example in nats (reconstruction + β·KL), one z sample per example. */
-  loss: number;
-  reconstruction: number;
-  kl: number;
-  /** With evaluate's `samples`: the negative log-likelihood per example, −mean log p(x), estimated by importance sampling. */
-  nll?: number;
-}
-
-export interface GradientReport extends LossReport {
-  /** ∂loss/∂tensor for the per-example mean loss, by tensor name. */
-  gradients: Record<string, Float32Array>;
-}
+export type { LossReport, GradientReport } from './reports.js';
+/** Latent-space methods (interpolate, traverse, activeUnits, attributeVector, edit, embed) are in src/latent/methods.ts. */
+export interface VAE extends LatentMethods {}
 
 export class VAE {
   readonly config: ResolvedConfig;
@@ -236,11 +228,12 @@ export class VAE {
     return job;
   }
 
-  /** Parameters of q(z|x) for each row: mean and log-variance, rows × latentDim each (labels: a conditional model's classes). */
-  encode(x: DataInput, options: { labels?: LabelInput } = {}): Promise<{ mean: Float32Array; logVar: Float32Array }> {
+  /** Parameters of q(z|x) for each row: mean and log-variance, rows × latentDim each (labels: a conditional model's classes; workers: default CreateOptions.workers from 1,024 rows). */
+  encode(x: DataInput, options: { labels?: LabelInput; workers?: WorkerCount } = {}): Promise<{ mean: Float32Array; logVar: Float32Array }> {
     return this.calls.run(async () => {
-      checkKeys(options, ['labels'], 'encode options');
-      await this.workersFor(rowCount(x, this.config.inputDim, 'encode input'));
+      checkKeys(options, ['labels', 'workers'], 'encode options');
+      const rows = rowCount(x, this.config.inputDim, 'encode input');
+      await (options.workers === undefined ? this.workersFor(rows) : this.useWorkers(resolveWorkers(options.workers)));
       const ref = this.load(x, 'encode input', options.labels, 'none');
       const L = this.config.latentDim;
       const out = this.arena.allocFloats(ref.rows * 2 * L);
@@ -286,6 +279,11 @@ export class VAE {
   async reconstruct(x: DataInput, options: { labels?: LabelInput } = {}): Promise<Float32Array> {
     const { mean } = await this.encode(x, options);
     return this.decode(mean, options);
+  }
+
+  /** @internal The kernels and scratch memory, in call order (scratch released after `fn`): the latent-space methods' arithmetic. */
+  withKernels<T>(fn: (k: KernelExports, arena: Arena) => T): Promise<T> {
+    return this.calls.run(async () => fn(this.k, this.arena));
   }
 
   /** Copies of every parameter tensor, by PyTorch-style name. */
@@ -396,3 +394,4 @@ export class VAE {
     return this.calls.dispose(() => this.executor.dispose());
   }
 }
+Object.assign(VAE.prototype, latentMethods);
