@@ -23,7 +23,7 @@ export function serveDemo({ port = 0, isolation = true, data } = {}) {
     if (!file.startsWith(path.startsWith('/data/') ? dataDir : root)) { res.writeHead(403).end(); return; }
     let target = file;
     try { if (statSync(target).isDirectory()) target = join(target, 'index.html'); statSync(target); } catch { res.writeHead(404).end('not found'); return; }
-    const headers = { 'Content-Type': TYPES[extname(target)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' };
+    const headers = { 'Content-Type': TYPES[extname(target)] ?? 'application/octet-stream', 'Cache-Control': 'no-store', 'Content-Length': statSync(target).size };
     if (isolation) Object.assign(headers, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' });
     res.writeHead(200, headers);
     createReadStream(target).pipe(res);

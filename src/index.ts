@@ -11,6 +11,8 @@ export type { InterpolateOptions, TraverseOptions, Traversal, ActiveUnits, Embed
 export * from './errors.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
 export { binarize, type Binarization } from './data/binarize.js';
+export { loadImageFiles, type ImageFileLike } from './data/image-files.js';
+export type { ImageFolder, ImageFolderOptions, ImageSplit } from './data/image-rows.js';
 export { parseNpy, encodeNpy, type NpyArray } from './data/npy.js';
 export { parseCsv, type CsvOptions, type CsvTable } from './data/csv.js';
 export { loadMnist, MNIST_FILES, type MnistData, type MnistSplit, type LoadMnistOptions } from './data/mnist.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist, VAE } from '../src/index.js';
-import { DATA_DIR, rateAgreement } from './helpers.js';
+import { DATA_DIR, emojiFolder, rateAgreement } from './helpers.js';
 // @ts-expect-error: a plain .mjs script without types
 import { serveDemo } from '../scripts/serve-demo.mjs';
 
@@ -154,6 +154,100 @@ describe.skipIf(!available)('browser (headless Chromium)', () => {
     expect(state.batchLosses.at(-1)!).toBeLessThan(state.batchLosses[0] - 100);
     console.log(`browser e2e fallback: ${Math.round(state.samplesPerSecond)} samples/s on the main thread; longest task `
       + `${state.longestTaskMs} ms; worst timer lateness ${state.maxTimerLagMs.toFixed(1)} ms`);
+  });
+
+  it('a conv model (dcgan28) trains from the selector; the explore panel slides between two images and along a dimension', async () => {
+    const server = await serveDemo({ isolation: true, data: DATA_DIR });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}examples/browser/?arch=dcgan28&epochs=2&rows=6000&test=300&latent=8&workers=2&autostart=1`);
+      await page.waitForFunction(() => (window as unknown as { demo: { explored?: boolean; status: string } }).demo.explored === true
+        || (window as unknown as { demo: DemoState }).demo.status === 'error', null, { timeout: 180_000 });
+      const state = await page.evaluate(() => (window as unknown as { demo: DemoState & { config: { encoder: { type: string }[] }; explore: { paths: number; traversals: number; activeUnits: number } } }).demo);
+      expect(state.error).toBeNull();
+      expect(state.config.encoder.map((l) => l.type)).toEqual(['conv2d', 'conv2d', 'flatten']);
+      expect(state.batchLosses.at(-1)!).toBeLessThan(state.batchLosses[0] - 100);
+      expect(state.explore).toMatchObject({ paths: 1, traversals: 1 });
+      // The decoded image between A and B is drawn: many pixels well above the black background.
+      expect(await page.evaluate(() => {
+        const c = document.getElementById('between') as HTMLCanvasElement, d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let lit = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] > 100) lit++;
+        return lit;
+      })).toBeGreaterThan(100);
+      // Sliding reads the decoded path; clicking a test image decodes a new one.
+      await page.fill('#mix', '1');
+      await page.dispatchEvent('#mix', 'input');
+      await page.fill('#value', '2');
+      await page.dispatchEvent('#value', 'input');
+      const picks = await page.$('#picks');
+      const box = (await picks!.boundingBox())!;
+      await page.mouse.click(box.x + box.width * 0.75, box.y + box.height / 2);
+      await page.waitForFunction(() => (window as unknown as { demo: { explore: { paths: number } } }).demo.explore.paths === 2);
+      const explore = await page.evaluate(() => (window as unknown as { demo: { explore: { mix: number; value: number } } }).demo.explore);
+      expect(explore).toMatchObject({ mix: 20, value: 2 });
+      await page.screenshot({ path: join(SHOTS, 'demo-conv-explore.png'), fullPage: true });
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+
+  it('a folder of the user\'s colour images (emoji) loads from the folder input and trains dcgan32 in RGB', async () => {
+    const dir = emojiFolder(6);
+    const server = await serveDemo({ isolation: true, data: DATA_DIR });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}examples/browser/?arch=dcgan32&epochs=2&latent=4&batch=16&workers=2`);
+      await page.waitForFunction(() => (window as unknown as { demo: DemoState }).demo.status === 'ready', null, { timeout: 60_000 });
+      await page.setInputFiles('#folder', dir);
+      await page.waitForFunction(() => (window as unknown as { demo: { folder?: unknown } }).demo.folder !== undefined, null, { timeout: 60_000 });
+      const folder = await page.evaluate(() => (window as unknown as { demo: { folder: { count: number; classes: string[]; shape: number[] } } }).demo.folder);
+      expect(folder).toMatchObject({ count: 54, shape: [3, 32, 32] });
+      expect(folder.classes).toContain('smileys-emotion');
+      await page.click('#train');
+      await page.waitForFunction(() => (window as unknown as { demo: { explored?: boolean } }).demo.explored === true, null, { timeout: 120_000 });
+      const state = await page.evaluate(() => (window as unknown as { demo: DemoState }).demo);
+      expect(state.error).toBeNull();
+      // The test images above their reconstructions, in colour: red and blue differ on many pixels.
+      const colour = await page.evaluate(() => {
+        const c = document.getElementById('recon') as HTMLCanvasElement, d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 2]) > 60) n++;
+        return n;
+      });
+      expect(colour).toBeGreaterThan(200);
+      await page.screenshot({ path: join(SHOTS, 'demo-folder.png'), fullPage: true });
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+
+  it('a model loads from a URL with progress, and the second time from IndexedDB', async () => {
+    const server = await serveDemo({ isolation: true, data: DATA_DIR });
+    const model = await VAE.create({ inputDim: 784, hidden: [32], latentDim: 3, seed: 9 });
+    await model.save(join(SHOTS, 'url-model.safetensors'));
+    await model.dispose();
+    const page = await context.newPage();
+    try {
+      for (const expected of ['network', 'cache']) {
+        await page.goto(`${server.url}examples/browser/?workers=1&test=200`);
+        await page.waitForFunction(() => (window as unknown as { demo: DemoState }).demo.status === 'ready', null, { timeout: 60_000 });
+        await page.fill('#model-url', `${server.url}test-results/url-model.safetensors`);
+        await page.click('#load-url');
+        await page.waitForFunction(() => (window as unknown as { demo: { modelSource?: string; error: string | null } }).demo.modelSource !== undefined
+          || (window as unknown as { demo: DemoState }).demo.error !== null, null, { timeout: 60_000 });
+        const state = await page.evaluate(() => (window as unknown as { demo: { modelSource: string; downloadProgress?: number; error: string | null } }).demo);
+        expect(state.error).toBeNull();
+        expect(state.modelSource).toBe(expected);
+        if (expected === 'network') expect(state.downloadProgress).toBeGreaterThan(0);
+        expect(await page.textContent('#progress')).toMatch(expected === 'cache' ? /from this browser's cache/ : /MB downloaded, now cached/);
+      }
+    } finally {
+      await page.close();
+      await server.close();
+    }
   });
 
   it('a Vite app that imports the package builds and trains with workers', async () => {

@@ -2,33 +2,17 @@
 // composited on white), a few per category as a folder of classes, trained as an RGB conv VAE by
 // the library (1 and 2 workers to the same bits) and by `wasm-vae train --images --arch`.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pngjs from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { emojiFolder } from './helpers.js';
 import { architecture, VAE } from '../src/index.js';
 import { type ImageFolder, loadImageFolder } from '../src/node.js';
 
 const CLI = new URL('../dist/src/cli.js', import.meta.url).pathname;
-
-/** `perCategory` base emoji of each category (skin tones and the Component swatches left out), linked into a fresh folder. */
-function emojiFolder(perCategory: number): string {
-  const require = createRequire(import.meta.url);
-  const root = dirname(require.resolve('emoji-datasource-twitter/package.json'));
-  const list = require('emoji-datasource-twitter/emoji.json') as { image: string; category: string; has_img_twitter: boolean; sort_order: number }[];
-  const dir = mkdtempSync(join(tmpdir(), 'wasm-vae-emoji-')), counts = new Map<string, number>();
-  for (const e of [...list].sort((a, b) => a.sort_order - b.sort_order)) {
-    const folder = e.category.toLowerCase().replace(/[^a-z]+/g, '-');
-    if (!e.has_img_twitter || e.category === 'Component' || (counts.get(folder) ?? 0) >= perCategory) continue;
-    counts.set(folder, (counts.get(folder) ?? 0) + 1);
-    mkdirSync(join(dir, folder), { recursive: true });
-    symlinkSync(join(root, 'img', 'twitter', '64', e.image), join(dir, folder, e.image));
-  }
-  return dir;
-}
 
 describe('emoji: a real colour dataset', () => {
   let dir: string, folder: ImageFolder;

@@ -1,3 +1,7 @@
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Arena } from '../src/arena.js';
 import { createMemory, instantiate, type KernelBuild, type KernelExports, kernelModule } from '../src/kernels.js';
 
@@ -66,4 +70,20 @@ export function rateAgreement(readouts: number[], truth: number, tolerance = 0.2
     median: [...deviations].sort((a, b) => a - b)[Math.floor(deviations.length / 2)],
     within: deviations.filter((d) => d < tolerance).length / deviations.length,
   };
+}
+
+/** `perCategory` Twemoji images (64×64 RGBA PNGs of the npm package emoji-datasource-twitter) per Unicode category, skin tones and the Component swatches left out, copied into a fresh folder of class sub-folders. */
+export function emojiFolder(perCategory: number): string {
+  const require = createRequire(import.meta.url);
+  const root = dirname(require.resolve('emoji-datasource-twitter/package.json'));
+  const list = require('emoji-datasource-twitter/emoji.json') as { image: string; category: string; has_img_twitter: boolean; sort_order: number }[];
+  const dir = mkdtempSync(join(tmpdir(), 'wasm-vae-emoji-')), counts = new Map<string, number>();
+  for (const e of [...list].sort((a, b) => a.sort_order - b.sort_order)) {
+    const folder = e.category.toLowerCase().replace(/[^a-z]+/g, '-');
+    if (!e.has_img_twitter || e.category === 'Component' || (counts.get(folder) ?? 0) >= perCategory) continue;
+    counts.set(folder, (counts.get(folder) ?? 0) + 1);
+    mkdirSync(join(dir, folder), { recursive: true });
+    copyFileSync(join(root, 'img', 'twitter', '64', e.image), join(dir, folder, e.image));
+  }
+  return dir;
 }

@@ -1,9 +1,14 @@
-// The browser demo: loads MNIST (IDX .gz files from ?data=URL, default /data/ on this server, via
-// DecompressionStream), trains in the worker pool with live progress, draws samples,
-// reconstructions, the training chart and, for a 2-D latent, an explorer. Options come from the
-// query string, e.g. ?epochs=3&rows=20000&latent=2&data=https://example.org/mnist/.
+// The browser demo: MNIST (IDX .gz files from ?data=URL, default /data/ on this server, via
+// DecompressionStream) or a folder of the user's images; a dense or a convolutional model
+// (the named architectures); training in the worker pool with live progress; samples,
+// reconstructions, the training chart, the explore panel (explore.js) and, for a 2-D latent, the
+// decoded latent plane. Models download, upload, or load from a URL (cached in IndexedDB).
+// Query string: ?epochs=3&rows=20000&latent=2&arch=dcgan28&conditional=1&data=https://example.org/mnist/.
 // window.demo exposes the state for the end-to-end test.
-import { loadMnist, lossChart, VAE } from '../../dist-browser/src/index.js';
+import { architecture, loadImageFiles, loadMnist, lossChart, VAE } from '../../dist-browser/src/index.js';
+import { drawGrid } from './draw.js';
+import { createExplorer } from './explore.js';
+import { fetchModel } from './models.js';
 
 const q = new URLSearchParams(location.search);
 const opt = {
@@ -15,6 +20,9 @@ const opt = {
 };
 const $ = (id) => document.getElementById(id);
 const state = window.demo = { status: 'loading', batchLosses: [], batchPoints: [], rates: [], epochs: [], runtime: null, longestTaskMs: 0, longTasks: 0, longTaskLog: [], error: null };
+$('arch').value = q.get('arch') ?? 'dense';
+$('latent').value = String(opt.latent);
+$('conditional').checked = q.get('conditional') === '1';
 
 // Main-thread responsiveness: the longest task seen while training.
 try {
@@ -38,60 +46,83 @@ setInterval(() => {
   lastTick = now;
 }, 10);
 
-function drawGrid(canvas, images, count, columns, scale) {
-  // One ImageData for the whole grid (1 px gaps), filled byte by byte, then drawn scaled once:
-  // a few milliseconds, so the page stays responsive while it refreshes during training.
-  const rows = Math.ceil(count / columns), w = columns * 29 + 1, h = rows * 29 + 1;
-  const image = new ImageData(w, h);
-  // Dark grey gaps, every pixel opaque (filling all four bytes with 51 made alpha 51: 20 % bright).
-  for (let o = 0; o < image.data.length; o += 4) { image.data[o] = image.data[o + 1] = image.data[o + 2] = 51; image.data[o + 3] = 255; }
-  for (let i = 0; i < count; i++) {
-    const left = 1 + (i % columns) * 29, top = 1 + Math.floor(i / columns) * 29;
-    for (let y = 0; y < 28; y++) {
-      for (let x = 0; x < 28; x++) {
-        const v = Math.round(255 * Math.min(1, Math.max(0, images[i * 784 + y * 28 + x])));
-        const o = 4 * ((top + y) * w + left + x);
-        image.data[o] = v; image.data[o + 1] = v; image.data[o + 2] = v;
-      }
-    }
+const fmtRate = (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '?');
+const fmtTime = (s) => (Number.isFinite(s) ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}` : '?');
+const explorer = createExplorer($, state);
+
+/** The data: { train: { bytes, labels, count }, test: { images, labels, count, dim }, shape, classes, name }. */
+let data, vae, controller;
+
+function mnistData(mnist) {
+  const count = Math.min(opt.testRows, mnist.test.count);
+  return {
+    name: 'MNIST', shape: { channels: 1, height: 28, width: 28 }, classes: 10,
+    train: { bytes: mnist.train.bytes.subarray(0, 784 * Math.min(opt.rows, mnist.train.count)), labels: mnist.train.labels, count: Math.min(opt.rows, mnist.train.count) },
+    test: { images: mnist.test.images.subarray(0, 784 * count), labels: mnist.test.labels.subarray(0, count), count, dim: 784 },
+  };
+}
+
+function folderData(folder, name) {
+  const [channels, height, width] = folder.shape, dim = folder.dim;
+  return {
+    name, shape: { channels, height, width }, classes: folder.classes.length,
+    train: { bytes: folder.train.bytes, labels: folder.train.labels, count: folder.train.count },
+    test: { images: Float32Array.from(folder.test.bytes, (v) => v / 255), labels: folder.test.labels, count: folder.test.count, dim },
+  };
+}
+
+/** The model the controls describe, for the loaded data. */
+function modelConfig() {
+  const arch = $('arch').value, latentDim = Number($('latent').value), { channels, height } = data.shape;
+  const conditional = $('conditional').checked && data.classes >= 2 ? { conditional: { classes: data.classes } } : {};
+  if (arch === 'dense') return { inputDim: channels * height * data.shape.width, hidden: opt.hidden, latentDim, seed: 1, ...conditional };
+  if (conditional.conditional) throw new Error('conditional models are dense here: choose the dense model, or untick conditional');
+  const side = arch === 'dcgan32' ? 32 : arch === 'dcgan64' ? 64 : 28;
+  if (height !== side || data.shape.width !== side) throw new Error(`${arch} takes ${side}×${side} images; the data's are ${height}×${data.shape.width} (a folder is read at the model's size)`);
+  return { ...architecture(arch, { latentDim, channels }), seed: 1 };
+}
+
+async function rebuild() {
+  const config = modelConfig();
+  const next = await VAE.create(config, { workers: opt.workers });
+  await vae?.dispose();
+  vae = next;
+  state.config = vae.config;
+  showRuntime();
+  $('progress').textContent = `ready: ${data.name}, ${data.train.count} training images; model ${vae.summary().parameters.toLocaleString('en-US')} parameters`;
+  await refreshPictures();
+}
+
+async function refreshPictures() {
+  const classes = vae.config.conditional?.classes;
+  const n = classes ? classes * 8 : 64;
+  const labels = classes ? Array.from({ length: n }, (_, i) => Math.floor(i / 8)) : undefined;
+  const samples = { images: await vae.sample(n, { seed: 1, labels }), count: n, columns: 8 };
+  const originals = data.test.images.subarray(0, 8 * data.test.dim);
+  const recon = new Float32Array(16 * data.test.dim);
+  recon.set(originals);
+  recon.set(await vae.reconstruct(originals, classes ? { labels: data.test.labels.subarray(0, 8) } : {}), originals.length);
+  drawGrid($('samples'), samples.images, samples.count, samples.columns, data.shape, 1);
+  drawGrid($('recon'), recon, 16, 8, data.shape, 1);
+  $('explorer-box').hidden = vae.config.latentDim !== 2 || classes !== undefined;
+  if (!$('explorer-box').hidden) {
+    // The decoded latent plane: a 10×10 grid over z ∈ [−3, 3]² (rows: z₂, columns: z₁).
+    const z = new Float32Array(200);
+    for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) z.set([-3 + (6 * (j + 0.5)) / 10, -3 + (6 * (i + 0.5)) / 10], 2 * (i * 10 + j));
+    drawGrid($('explorer'), await vae.decode(z), 100, 10, data.shape, 1);
   }
-  const off = new OffscreenCanvas(w, h);
-  off.getContext('2d').putImageData(image, 0, 0);
-  canvas.width = w * scale; canvas.height = h * scale;
-  const ctx = canvas.getContext('2d');
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(off, 0, 0, w * scale, h * scale);
+}
+
+async function explorePlane(event) {
+  if (!vae || vae.config.latentDim !== 2 || vae.config.conditional) return;
+  const r = $('explorer').getBoundingClientRect(); // the manifold canvas covers z ∈ [−3, 3]²
+  const z = new Float32Array([((event.clientX - r.left) / r.width) * 6 - 3, ((event.clientY - r.top) / r.height) * 6 - 3]);
+  drawGrid($('explored'), await vae.decode(z), 1, 1, data.shape, 4);
 }
 
 function drawChart() {
   // The same chart the CLI writes as loss.svg (wasm-vae's lossChart), redrawn live.
   $('chart').innerHTML = lossChart(state.epochs, state.batchPoints, { width: 700, panelHeight: 220 });
-}
-
-const fmtRate = (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '?');
-const fmtTime = (s) => (Number.isFinite(s) ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}` : '?');
-
-let vae, mnist, controller, testImages;
-
-async function refreshPictures() {
-  drawGrid($('samples'), await vae.sample(64, { seed: 1 }), 64, 8, 1);
-  const originals = testImages.subarray(0, 8 * 784);
-  const both = new Float32Array(16 * 784);
-  both.set(originals); both.set(await vae.reconstruct(originals), originals.length);
-  drawGrid($('recon'), both, 16, 8, 1);
-  if (vae.config.latentDim === 2) {
-    // The decoded latent plane: a 10×10 grid over z ∈ [−3, 3]² (rows: z₂, columns: z₁).
-    const z = new Float32Array(200);
-    for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) z.set([-3 + (6 * (j + 0.5)) / 10, -3 + (6 * (i + 0.5)) / 10], 2 * (i * 10 + j));
-    drawGrid($('explorer'), await vae.decode(z), 100, 10, 1);
-  }
-}
-
-async function explore(event) {
-  if (!vae || vae.config.latentDim !== 2) return;
-  const r = $('explorer').getBoundingClientRect(); // the manifold canvas covers z ∈ [−3, 3]²
-  const z = new Float32Array([((event.clientX - r.left) / r.width) * 6 - 3, ((event.clientY - r.top) / r.height) * 6 - 3]);
-  drawGrid($('explored'), await vae.decode(z), 1, 1, 4);
 }
 
 function showRuntime() {
@@ -105,17 +136,20 @@ function showRuntime() {
 }
 
 async function train() {
-  $('train').disabled = true; $('stop').disabled = false;
+  for (const id of ['train', 'arch', 'latent', 'conditional', 'dataset']) $(id).disabled = true;
+  $('stop').disabled = false;
   controller = new AbortController();
   state.status = 'training';
+  state.batchLosses = []; state.batchPoints = []; state.rates = []; state.epochs = [];
   state.longestTaskMs = 0; state.longTasks = 0; state.maxTimerLagMs = 0; state.longTaskLog = []; state.lagLog = [];
   state.trainStart = Math.round(performance.now());
-  const x = mnist.train.bytes.subarray(0, 784 * Math.min(opt.rows, mnist.train.count));
+  const conditional = vae.config.conditional !== undefined;
   const started = performance.now();
   let lastDraw = 0;
   try {
-    const history = await vae.fit(x, {
-      epochs: opt.epochs, batchSize: opt.batchSize, workers: opt.workers, validation: testImages, signal: controller.signal,
+    const history = await vae.fit(data.train.bytes, {
+      epochs: opt.epochs, batchSize: opt.batchSize, workers: opt.workers, validation: data.test.images, signal: controller.signal,
+      ...(conditional ? { labels: data.train.labels.subarray(0, data.train.count), validationLabels: data.test.labels } : {}),
       onBatchEnd: async (b) => {
         state.batchLosses.push(b.loss);
         state.batchPoints.push({ x: b.epoch - 1 + b.batch / b.batches, values: [b.loss, b.reconstruction, b.kl] });
@@ -126,10 +160,7 @@ async function train() {
         if (b.batch === 1) showRuntime();
         if (performance.now() - lastDraw > 1000) { lastDraw = performance.now(); drawChart(); await refreshPictures(); }
       },
-      onEpochEnd: async (e) => {
-        state.epochs.push(e);
-        drawChart(); await refreshPictures();
-      },
+      onEpochEnd: async (e) => { state.epochs.push(e); drawChart(); await refreshPictures(); },
     });
     state.samplesPerSecond = (history.epochs.reduce((s, e) => s + e.seconds * e.samplesPerSecond, 0)) / Math.max(1e-9, history.epochs.reduce((s, e) => s + e.seconds, 0));
     state.seconds = (performance.now() - started) / 1000;
@@ -140,13 +171,41 @@ async function train() {
     $('progress').textContent = `error: ${err.message}`;
   }
   showRuntime(); drawChart(); await refreshPictures();
-  $('train').disabled = false; $('stop').disabled = true; $('download').disabled = false;
+  await explorer.show(vae, data.test, data.shape);
+  for (const id of ['train', 'arch', 'latent', 'conditional', 'dataset', 'download']) $(id).disabled = false;
+  $('stop').disabled = true;
+  state.explored = true;
+}
+
+/** A model from bytes (a file or a URL) replaces the current one, if it fits the loaded data. */
+async function useModel(bytes, name) {
+  const loaded = await VAE.fromBytes(bytes, { file: name, workers: opt.workers });
+  if (loaded.config.inputDim !== data.test.dim) {
+    await loaded.dispose();
+    throw new Error(`${name} takes ${loaded.config.inputDim} values per image; the loaded data have ${data.test.dim}`);
+  }
+  await vae.dispose(); vae = loaded;
+  showRuntime();
+  await refreshPictures();
+  await explorer.show(vae, data.test, data.shape);
+}
+
+async function loadFolder(files) {
+  const arch = $('arch').value, side = arch === 'dcgan32' ? 32 : arch === 'dcgan64' ? 64 : 28;
+  const channels = q.get('channels') ? Number(q.get('channels')) : arch === 'dcgan32' || arch === 'dcgan64' ? 3 : 1;
+  $('progress').textContent = `decoding ${files.length} files…`;
+  const folder = await loadImageFiles(files, { size: side, channels, seed: 1 });
+  data = folderData(folder, `your ${folder.train.count + folder.test.count} images${folder.classes.length ? ` in ${folder.classes.length} classes` : ''}`);
+  state.folder = { count: folder.train.count + folder.test.count, classes: folder.classes, shape: folder.shape };
+  await rebuild();
+  state.status = 'ready';
 }
 
 async function main() {
   // The runtime first: it does not depend on the data, and tells at once whether threads work here.
   vae = await VAE.create({ inputDim: 784, hidden: opt.hidden, latentDim: opt.latent, seed: 1 }, { workers: opt.workers });
   showRuntime();
+  let mnist;
   try {
     mnist = await loadMnist({ dir: opt.data });
   } catch (err) {
@@ -155,34 +214,50 @@ async function main() {
     $('data-error').hidden = false;
     $('data-error').textContent = `Could not load MNIST from ${opt.data}: ${err.message}. `
       + 'Serve the four MNIST IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, '
-      + 't10k-labels-idx1-ubyte.gz) there — `npm run demo -- --data DIR` serves DIR at /data/ — or point the page at them with ?data=URL.';
-    return;
+      + 't10k-labels-idx1-ubyte.gz) there — `npm run demo -- --data DIR` serves DIR at /data/ — or point the page at them with ?data=URL; '
+      + 'or choose a folder of your own images.';
   }
-  testImages = mnist.test.images.subarray(0, 784 * opt.testRows);
-  $('explorer-box').hidden = opt.latent !== 2;
-  $('explorer').addEventListener('pointermove', explore);
+  const guarded = (run) => async (...args) => {
+    try { $('data-error').hidden = true; await run(...args); } catch (err) { $('progress').textContent = `error: ${err.message ?? err}`; state.error = String(err); }
+  };
+  $('explorer').addEventListener('pointermove', explorePlane);
   $('train').onclick = train;
   $('stop').onclick = () => controller?.abort();
+  for (const id of ['arch', 'latent', 'conditional']) $(id).onchange = guarded(async () => { if (data) await rebuild(); });
+  $('dataset').onchange = guarded(async () => {
+    if ($('dataset').value === 'folder') { $('folder').click(); return; }
+    if (!mnist) throw new Error('MNIST is not available here (see above)');
+    data = mnistData(mnist); await rebuild();
+  });
+  $('folder').onchange = guarded(async (event) => { if (event.target.files.length) await loadFolder(event.target.files); });
   $('download').onclick = () => {
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([vae.toBytes()], { type: 'application/octet-stream' }));
     a.download = 'wasm-vae.safetensors'; a.click();
   };
-  $('load').onchange = async (event) => {
+  $('load').onchange = guarded(async (event) => {
     const file = event.target.files[0];
     if (!file) return;
-    try {
-      const loaded = await VAE.fromBytes(new Uint8Array(await file.arrayBuffer()), { file: file.name });
-      await vae.dispose(); vae = loaded;
-      $('explorer-box').hidden = vae.config.latentDim !== 2;
-      if (mnist) await refreshPictures();
-      showRuntime();
-      $('progress').textContent = `loaded ${file.name}`;
-    } catch (err) { $('progress').textContent = `could not load ${file.name}: ${err.message}`; }
-  };
+    await useModel(new Uint8Array(await file.arrayBuffer()), file.name);
+    $('progress').textContent = `loaded ${file.name}`;
+  });
+  $('load-url').onclick = guarded(async () => {
+    const url = new URL($('model-url').value, location.href).href;
+    const { bytes, source } = await fetchModel(url, (received, total) => {
+      $('progress').textContent = `downloading ${url}: ${(received / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB`;
+      state.downloadProgress = (state.downloadProgress ?? 0) + 1;
+    });
+    await useModel(bytes, url);
+    state.modelSource = source;
+    $('progress').textContent = `loaded ${url} (${source === 'cache' ? 'from this browser\'s cache' : `${(bytes.length / 1e6).toFixed(1)} MB downloaded, now cached`})`;
+  });
+  if (!mnist && !q.get('folder')) return;
+  if (mnist) {
+    data = mnistData(mnist);
+    // A 32×32 or 64×64 model waits for a folder of images; MNIST is 28×28.
+    await rebuild().catch((err) => { $('progress').textContent = `${err.message}: choose a folder of images`; });
+  }
   state.status = 'ready';
-  $('progress').textContent = `ready: ${mnist.train.count} training images`;
-  await refreshPictures();
   if (opt.autostart) await train();
 }
 

@@ -35,6 +35,8 @@ export interface TraverseOptions {
   /** A conditional model's class of x (and of `data`'s rows, one per row, as `dataLabels`). */
   labels?: [number];
   dataLabels?: LabelInput;
+  /** A conditional model's class to decode with (default: x's). */
+  decodeLabel?: number;
 }
 
 export interface Traversal {
@@ -136,7 +138,7 @@ export const latentMethods: LatentMethods & ThisType<VAE> = {
   },
 
   async traverse(x, options = {}) {
-    checkKeys(options, ['dims', 'top', 'data', 'range', 'steps', 'labels', 'dataLabels'], 'traverse options');
+    checkKeys(options, ['dims', 'top', 'data', 'range', 'steps', 'labels', 'dataLabels', 'decodeLabel'], 'traverse options');
     oneRow(this, x, 'x');
     const L = this.config.latentDim, steps = count(options.steps ?? 9, 'steps', 2), range = options.range ?? 3;
     if (typeof range !== 'number' || !Number.isFinite(range) || range <= 0) throw new ConfigError(`range must be a positive number, got ${String(range)}`);
@@ -160,7 +162,8 @@ export const latentMethods: LatentMethods & ThisType<VAE> = {
       k.traversal_rows(out, base, L, d, chosen.length, v, steps);
       return arena.f32(out, rows * L).slice();
     });
-    const images = await this.decode(z, options.labels ? { labels: new Array<number>(rows).fill(options.labels[0]) } : {});
+    const label = options.decodeLabel ?? options.labels?.[0];
+    const images = await this.decode(z, label === undefined ? {} : { labels: new Array<number>(rows).fill(label) });
     return { images, dims: [...chosen], values };
   },
 
