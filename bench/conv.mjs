@@ -1,24 +1,25 @@
 // Issue 15's "dcgan28" convolutional VAE (latent 20) on grey-level MNIST, Adam 1e-3, batch 128:
-// wasm-vae's test loss after each epoch (nats per image, one z per image) and samples/s, and
-// PyTorch training the same model in the same run (bench/conv-pytorch.py, Debian's python3-torch).
-// Usage: node bench/conv.mjs [--epochs 10] [--workers 2] [--skip-torch] [--json]
+// wasm-vae's test loss after each epoch (nats per image, one z per image) and samples/s, and in
+// the same run PyTorch training the same model (bench/conv-pytorch.py, Debian's python3-torch) and
+// jax-js (bench/jaxjs-conv-peer.mjs: a few timed batches, it is slow); then the GFLOP/s of each
+// conv kernel as the layers run them, against this CPU's SIMD ceiling (one thread).
+// Usage: node bench/conv.mjs [--epochs 10] [--workers 2] [--skip-torch] [--skip-jax] [--json]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadMnist, VAE } from 'wasm-vae';
+import { architecture, loadMnist, VAE } from 'wasm-vae';
+import { measureCeiling } from '../dist/src/bench.js';
+import { measureConvKernels } from '../dist/src/bench-conv.js';
+import { jaxjsConvSamplesPerSecond } from './jaxjs-conv-peer.mjs';
 import { runPythonPeer } from './python-peer.mjs';
 
 const { values } = parseArgs({ options: {
   epochs: { type: 'string', default: '10' }, workers: { type: 'string', default: '2' }, data: { type: 'string' },
-  'skip-torch': { type: 'boolean' }, json: { type: 'boolean' },
+  'skip-torch': { type: 'boolean' }, 'skip-jax': { type: 'boolean' }, 'jax-batches': { type: 'string', default: '2' }, json: { type: 'boolean' },
 } });
 const data = values.data ?? process.env.WASM_VAE_DATA ?? new URL('../../shared/data/mnist', import.meta.url).pathname;
 const epochs = Number(values.epochs), workers = Number(values.workers);
 const mnist = await loadMnist({ dir: data });
-/** dcgan28 as issue 15 writes it, as a layer list. */
-export const DCGAN28 = { inputDim: 784, inputShape: [1, 28, 28], latentDim: 20, seed: 1,
-  encoder: [{ type: 'conv2d', filters: 32, kernel: 4, stride: 2, padding: 1 }, { type: 'conv2d', filters: 64, kernel: 4, stride: 2, padding: 1 }, { type: 'flatten' }],
-  decoder: [{ type: 'dense', units: 3136 }, { type: 'reshape', shape: [64, 7, 7] },
-    { type: 'conv-transpose2d', filters: 32, kernel: 4, stride: 2, padding: 1 }, { type: 'conv-transpose2d', filters: 1, kernel: 4, stride: 2, padding: 1 }] };
+const DCGAN28 = { ...architecture('dcgan28', { latentDim: 20 }), seed: 1 };
 console.log(`machine: ${cpus()[0].model}, ${cpus().length} cores; node ${process.version}; dcgan28, latent 20, ${epochs} epochs, ${workers} workers`);
 const vae = await VAE.create(DCGAN28, { workers });
 const h = await vae.fit(mnist.train.bytes, { epochs, validation: mnist.test.bytes,
@@ -37,4 +38,17 @@ if (!values['skip-torch']) {
     console.log(`PyTorch: not measured (${err.message.split('\n')[0]}; apt-get install python3-torch)`);
   }
 }
-if (values.json) console.log(JSON.stringify({ epochs, ours: h.epochs, peer }));
+let jax = null;
+if (!values['skip-jax']) {
+  jax = await jaxjsConvSamplesPerSecond(mnist.train.images.subarray(0, 784 * 10_000), { batches: Number(values['jax-batches']), warmup: 1 });
+  console.log(`jax-js ${jax.backend}, 1 thread: ${jax.samplesPerSecond.toFixed(1)} samples/s over ${jax.batches} batches of 128; `
+    + `wasm-vae ${(ours / jax.samplesPerSecond).toFixed(0)}× per machine (${workers} workers), ${(ours / workers / jax.samplesPerSecond).toFixed(0)}× per thread`);
+}
+const ceiling = await measureCeiling('auto');
+console.log(`conv kernels, one thread, 64 rows (a worker's half of a batch), ${ceiling.relaxedSimd ? 'relaxed' : 'plain'} SIMD ceiling ${ceiling.gflops.toFixed(1)} GFLOP/s:`);
+const kernels = await measureConvKernels('auto', ceiling);
+for (const r of kernels) {
+  console.log(`  ${r.layer.padEnd(30)} ${r.pass.padEnd(8)} ${r.kernels.padEnd(28)} ${(r.us / 1000).toFixed(2).padStart(6)} ms ${r.gflops.toFixed(1).padStart(5)} GFLOP/s `
+    + `${r.percentOfCeiling.toFixed(0).padStart(3)} % of the ceiling (GEMM ${(100 * r.gemmShare).toFixed(0)} % of the time)`);
+}
+if (values.json) console.log(JSON.stringify({ epochs, ours: h.epochs, peer, jax, ceiling, kernels }));
