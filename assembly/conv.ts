@@ -12,6 +12,57 @@
  * outside it skipped whole, so the inner loop has no bounds test (measured: the per-value test
  * made im2col and col2im 30 % of a dcgan28 step).
  */
+import { transpose4 } from './gemm';
+
+// The transpose of the 4×4 block of rows at src (ss bytes apart) added onto the rows at dst (ds
+// bytes apart): col2im's scatter of four channels × four kernel columns at once.
+// @ts-ignore: decorator
+@inline function transposeAdd4(src: usize, ss: usize, dst: usize, ds: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + ss), r2 = v128.load(src + 2 * ss), r3 = v128.load(src + 3 * ss);
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, f32x4.add(v128.load(dst), i32x4.shuffle(t0, t1, 0, 1, 4, 5)));
+  v128.store(dst + ds, f32x4.add(v128.load(dst + ds), i32x4.shuffle(t0, t1, 2, 3, 6, 7)));
+  v128.store(dst + 2 * ds, f32x4.add(v128.load(dst + 2 * ds), i32x4.shuffle(t2, t3, 0, 1, 4, 5)));
+  v128.store(dst + 3 * ds, f32x4.add(v128.load(dst + 3 * ds), i32x4.shuffle(t2, t3, 2, 3, 6, 7)));
+}
+
+/**
+ * A patch of a 4-wide kernel lying wholly inside the image's columns, with C a multiple of 4 or
+ * 1, moved by vectors: with C ≥ 4, each kernel row's 4 columns × 4 channels are one 4×4 transpose
+ * between the image's [kx][c] and the patch's [c][kx] (PyTorch's order); with C = 1 a kernel row
+ * is 4 adjacent values in both. Each value moves or adds exactly as the scalar walk does (the
+ * same patch order per pixel, so col2im's sums are the same bits). Returns false when the patch
+ * does not qualify (the caller walks it value by value).
+ */
+// @ts-ignore: decorator
+@inline function vectorPatch(x: usize, at: usize, H: i32, C: i32, kh: i32, kw: i32, y0: i32, x0: i32, W: i32,
+                             rowBytes: usize, cBytes: usize, scatter: bool): bool {
+  if (kw != 4 || x0 < 0 || x0 + 4 > W || (C != 1 && (C & 3) != 0)) return false;
+  const patchBytes = (<usize>kh * 4) << 2; // from one channel's kernel to the next in the patch vector
+  for (let c = 0; c < C; c += 4) {
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = y0 + ky;
+      const q = at + <usize>c * patchBytes + ((<usize>ky * 4) << 2);
+      const p = x + <usize>iy * rowBytes + ((<usize>x0 * <usize>C + <usize>c) << 2);
+      const inside = iy >= 0 && iy < H;
+      if (C == 1) {
+        if (scatter) { if (inside) v128.store(p, f32x4.add(v128.load(p), v128.load(q))); }
+        else v128.store(q, inside ? v128.load(p) : f32x4.splat(0));
+        continue;
+      }
+      if (scatter) {
+        if (inside) transposeAdd4(q, patchBytes, p, cBytes);
+      } else if (inside) {
+        transpose4(p, cBytes, q, patchBytes);
+      } else {
+        for (let j: usize = 0; j < 4; j++) v128.store(q + j * patchBytes, f32x4.splat(0));
+      }
+    }
+  }
+  return true;
+}
+
 // @ts-ignore: decorator
 @inline function walkPatches(img: usize, cols: usize, rows: i32, H: i32, W: i32, C: i32, kh: i32, kw: i32,
                              stride: i32, pad: i32, Ho: i32, Wo: i32, scatter: bool): void {
@@ -23,6 +74,10 @@
       const y0 = oy * stride - pad;
       for (let ox = 0; ox < Wo; ox++) {
         const x0 = ox * stride - pad;
+        if (vectorPatch(x, at, H, C, kh, kw, y0, x0, W, rowBytes, cBytes, scatter)) {
+          at += (<usize>C * <usize>kh * <usize>kw) << 2;
+          continue;
+        }
         const kx0 = max(0, -x0), kx1 = min(kw, W - x0);
         for (let c = 0; c < C; c++) {
           for (let ky = 0; ky < kh; ky++) {

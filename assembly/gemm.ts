@@ -48,7 +48,7 @@ export function gemm_scratch_bytes(): i32 {
 // Writes the transpose of the 4×4 block whose rows start at src (ss bytes apart) as rows at dst
 // (ds bytes apart), through registers.
 // @ts-ignore: decorator
-@inline function transpose4(src: usize, ss: usize, dst: usize, ds: usize): void {
+@inline export function transpose4(src: usize, ss: usize, dst: usize, ds: usize): void {
   const r0 = v128.load(src), r1 = v128.load(src + ss), r2 = v128.load(src + 2 * ss), r3 = v128.load(src + 3 * ss);
   const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
   const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);

@@ -1,7 +1,7 @@
 // The convolution groundwork (issue 15): im2col and col2im on HWC rows, composed with the packed
 // GEMMs into conv2d (forward, input and weight gradients) and ConvTranspose2d (forward), against
 // float64 loops written from PyTorch's definitions (NCHW, weights [out, in, kh, kw] and
-// [in, out, kh, kw]) on odd shapes: channels 1, 3, 5; sizes 1, 7, 28; strides 1, 2; paddings 0, 1; kernels 3, 4.
+// [in, out, kh, kw]) on odd shapes: channels 1, 3, 5 (and 8, the vectorised 4×4 patch path); sizes 1, 7, 28; strides 1, 2; paddings 0, 1; kernels 3, 4.
 import { describe, expect, it } from 'vitest';
 import { type Kernels, kernels, randomArray, rng, worstError } from './helpers.js';
 
@@ -73,7 +73,7 @@ describe.each(['simd', 'relaxed'] as const)('convolutions as GEMMs (%s build)', 
   it('conv2d forward, input gradient and weight gradient match float64 on every listed shape', async () => {
     const K = await kernels(build), next = rng(31);
     let cases = 0;
-    for (const C of [1, 3, 5]) for (const H of [1, 7, 28]) for (const s of [1, 2]) for (const p of [0, 1]) for (const k of [3, 4]) {
+    for (const C of [1, 3, 5, 8]) for (const H of [1, 7, 28]) for (const s of [1, 2]) for (const p of [0, 1]) for (const k of [3, 4]) {
       if (H + 2 * p < k) continue; // an empty output: the layer builder refuses it
       const O = [2, 3, 5][cases % 3], R = 2, W = H === 28 ? 28 : H + (cases % 2);
       if (W + 2 * p < k) continue;
@@ -93,6 +93,7 @@ describe.each(['simd', 'relaxed'] as const)('convolutions as GEMMs (%s build)', 
       { R: 1, C: 3, H: 14, W: 14, O: 1, k: 4, s: 2, p: 1, op: 0 }, // 14 → 28 to one channel
       { R: 2, C: 5, H: 3, W: 5, O: 2, k: 3, s: 2, p: 1, op: 1 }, // output_padding 1
       { R: 1, C: 1, H: 1, W: 1, O: 5, k: 3, s: 1, p: 0, op: 0 },
+      { R: 2, C: 3, H: 7, W: 6, O: 8, k: 4, s: 2, p: 1, op: 0 }, // 8 output channels: col2im's vectorised 4×4 scatter
     ];
     for (const g of shapes) {
       const mark = K.arena.mark();

@@ -4,7 +4,7 @@
 // decodes and leave the arithmetic to the latent kernels (assembly/latent.ts).
 import { checkKeys } from '../check-keys.js';
 import { ConfigError, ShapeError } from '../errors.js';
-import type { DataInput, LabelInput } from '../input.js';
+import { type DataInput, type LabelInput, rowCount } from '../input.js';
 import type { WorkerCount } from '../train/options.js';
 import type { VAE } from '../vae.js';
 
@@ -185,7 +185,7 @@ export const latentMethods: LatentMethods & ThisType<VAE> = {
 
   async attributeVector(data, a, b, options = {}) {
     checkKeys(options, ['labels', 'workers'], 'attributeVector options');
-    const rows = Math.floor(data.length / this.config.inputDim);
+    const rows = rowCount(data, this.config.inputDim, 'attributeVector data');
     const masks = [groupMask(a, rows, options.labels, 'group a'), groupMask(b, rows, options.labels, 'group b')];
     masks.forEach((m, i) => { if (!m.includes(1)) throw new ConfigError(`group ${'ab'[i]} has no rows in data`); });
     const { mean } = await this.embed(data, { workers: options.workers, ...(this.config.conditional ? { labels: options.labels } : {}) });
