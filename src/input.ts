@@ -95,12 +95,10 @@ export function loadRows(k: KernelExports, arena: Arena, config: ResolvedConfig,
   return { ...ref, labels: copyLabels(arena, labels, ref.rows, config.conditional?.classes, what) };
 }
 
-/** Rows of [μ | log σ²] (2·latent floats each) as two arrays of rows × latent. */
-export function splitHead(head: Float32Array, rows: number, latent: number): { mean: Float32Array; logVar: Float32Array } {
-  const mean = new Float32Array(rows * latent), logVar = new Float32Array(rows * latent);
-  for (let r = 0; r < rows; r++) {
-    mean.set(head.subarray(r * 2 * latent, r * 2 * latent + latent), r * latent);
-    logVar.set(head.subarray(r * 2 * latent + latent, (r + 1) * 2 * latent), r * latent);
-  }
-  return { mean, logVar };
+/** The encoder's head rows [μ | log σ²] (rows × 2·latent at byte `head`) as two arrays, split in wasm (take_cols). */
+export function splitHead(k: KernelExports, arena: Arena, head: number, rows: number, latent: number): { mean: Float32Array; logVar: Float32Array } {
+  const mean = arena.allocFloats(rows * latent), logVar = arena.allocFloats(rows * latent);
+  k.take_cols(mean, head, rows, latent, 2 * latent);
+  k.take_cols(logVar, head + 4 * latent, rows, latent, 2 * latent);
+  return { mean: arena.f32(mean, rows * latent).slice(), logVar: arena.f32(logVar, rows * latent).slice() };
 }

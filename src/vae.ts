@@ -238,7 +238,7 @@ export class VAE {
       const L = this.config.latentDim;
       const out = this.arena.allocFloats(ref.rows * 2 * L);
       await this.executor.encode(ref, out);
-      return splitHead(this.arena.f32(out, ref.rows * 2 * L), ref.rows, L);
+      return splitHead(this.k, this.arena, out, ref.rows, L);
     });
   }
 
