@@ -36,7 +36,8 @@ export function imageFigure(f: ImageFigure): string {
     `<image x="${left}" y="${top}" width="${grid.width}" height="${grid.height}" style="image-rendering:pixelated" href="data:image/png;base64,${png}"/>`];
   f.columnLabels?.forEach((l, c) => out.push(text(left + cell(c, f.width), top - 6, l, { size: 12, anchor: 'middle' })));
   f.rowLabels?.forEach((l, r) => out.push(text(left - 8, top + cell(r, f.height), l, { size: 13, anchor: 'end', baseline: 'middle' })));
-  if (f.caption) out.push(text(left + grid.width / 2, top + grid.height + 20, f.caption, { size: 12, anchor: 'middle', fill: '#444' }));
-  const width = Math.max(left + grid.width + 12, 24 + textWidth(f.title, 15));
+  const width = Math.max(left + grid.width + 12, 24 + textWidth(f.title, 15), 24 + (f.caption ? textWidth(f.caption, 12) : 0));
+  // The caption centred under the grid, moved right as far as it must to start inside the figure.
+  if (f.caption) out.push(text(Math.max(left + grid.width / 2, 12 + textWidth(f.caption, 12) / 2), top + grid.height + 20, f.caption, { size: 12, anchor: 'middle', fill: '#444' }));
   return svgDocument(Math.ceil(width), Math.ceil(top + grid.height + bottom), out);
 }
