@@ -2,10 +2,11 @@
 // followed by its activation, on images held pixel-major (HWC per row). Forward: every input
 // pixel's contribution X·W in one GEMM, scattered onto the output grid (col2im), then bias and
 // activation; backward: the output gradient's patches (im2col) times Wᵀ, and for the weight
-// gradient Xᵀ times those patches. Its units are the weight's input-channel rows, then the bias.
+// gradient Xᵀ times those patches. Its units are the weight's patch columns (see conv-units.ts).
 import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
+import { columnRanges } from './conv-units.js';
 import { layerActivation, layerInt } from './layer-checks.js';
 import type { Op } from './types.js';
 
@@ -42,17 +43,14 @@ export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
     if (c.gradient[s.input] === 0) return;
     c.k.gemm_nt(rows * s.H * s.W, s.C, K, c.buffer[s.dcols], K, c.params + 4 * s.weight, K, c.gradient[s.input], s.C, 0, c.pack);
   },
-  units: (s) => s.C + s.O,
+  // Owned by patch columns of the [C, K] weight, the bias with the last (see conv-units.ts).
+  units: (s) => patch(s),
   backwardParams(c, s, u0, u1, rows, accumulate) {
     const K = patch(s), beta = accumulate ? 1 : 0;
-    const [w0, w1] = [Math.min(u0, s.C), Math.min(u1, s.C)], [b0, b1] = [Math.max(u0, s.C) - s.C, Math.max(u1, s.C) - s.C];
-    if (w1 > w0) c.k.gemm_tn(w1 - w0, K, rows * s.H * s.W, c.buffer[s.input] + 4 * w0, s.C, c.buffer[s.dcols], K, c.grads + 4 * (s.weight + w0 * K), K, beta, c.pack);
-    if (b1 > b0) c.k.col_sums(c.grads + 4 * (s.bias + b0), c.gradient[s.output] + 4 * b0, rows * s.Ho * s.Wo, b1 - b0, s.O, beta);
+    c.k.gemm_tn(s.C, u1 - u0, rows * s.H * s.W, c.buffer[s.input], s.C, c.buffer[s.dcols] + 4 * u0, K, c.grads + 4 * (s.weight + u0), K, beta, c.pack);
+    if (u1 === K) c.k.col_sums(c.grads + 4 * s.bias, c.gradient[s.output], rows * s.Ho * s.Wo, s.O, s.O, beta);
   },
-  parameterRanges(s, u0, u1) {
-    const K = patch(s), [w0, w1] = [Math.min(u0, s.C), Math.min(u1, s.C)], [b0, b1] = [Math.max(u0, s.C) - s.C, Math.max(u1, s.C) - s.C];
-    return [...(w1 > w0 ? [[s.weight + w0 * K, (w1 - w0) * K] as [number, number]] : []), ...(b1 > b0 ? [[s.bias + b0, b1 - b0] as [number, number]] : [])];
-  },
+  parameterRanges: (s, u0, u1) => columnRanges(s.weight, s.C, patch(s), s.bias, s.O, u0, u1),
   summary: (s) => ({ name: s.name, kind: `conv-transpose2d ${s.k}×${s.k}/${s.stride}`, input: s.C * s.H * s.W, output: s.O * s.Ho * s.Wo,
     activation: ACTIVATIONS[s.act], parameters: s.C * patch(s) + s.O }),
   layer: {

@@ -2,10 +2,11 @@
 // per row). Forward: the rows' patches (im2col, PyTorch's (c, ky, kx) order) times Wᵀ in one GEMM
 // over all pixels of all rows, the bias and activation fused into its tile stores; backward: ∂/∂Z
 // (activation first), the patches' gradient ∂Z·W scattered back (col2im); the weight gradient of
-// output channels [u0, u1) is one GEMM over every pixel of the pass's rows, in order.
+// patch columns [u0, u1) is one GEMM over every pixel of the pass's rows, in order.
 import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
+import { columnRanges } from './conv-units.js';
 import { layerActivation, layerInt } from './layer-checks.js';
 import type { Op } from './types.js';
 
@@ -41,13 +42,14 @@ export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
     c.k.gemm_nn(n, K, s.O, c.gradient[s.output], s.O, c.params + 4 * s.weight, K, c.buffer[s.dcols], K, 0, c.pack);
     c.k.col2im(c.gradient[s.input], c.buffer[s.dcols], rows, s.H, s.W, s.C, s.k, s.k, s.stride, s.pad, s.Ho, s.Wo, 0);
   },
-  units: (s) => s.O,
+  // Owned by patch columns of the [O, K] weight, the bias with the last (see conv-units.ts).
+  units: (s) => patch(s),
   backwardParams(c, s, u0, u1, rows, accumulate) {
     const K = patch(s), n = rows * pixels(s), beta = accumulate ? 1 : 0;
-    c.k.gemm_tn(u1 - u0, K, n, c.gradient[s.output] + 4 * u0, s.O, c.buffer[s.cols], K, c.grads + 4 * (s.weight + u0 * K), K, beta, c.pack);
-    c.k.col_sums(c.grads + 4 * (s.bias + u0), c.gradient[s.output] + 4 * u0, n, u1 - u0, s.O, beta);
+    c.k.gemm_tn(s.O, u1 - u0, n, c.gradient[s.output], s.O, c.buffer[s.cols] + 4 * u0, K, c.grads + 4 * (s.weight + u0), K, beta, c.pack);
+    if (u1 === K) c.k.col_sums(c.grads + 4 * s.bias, c.gradient[s.output], n, s.O, s.O, beta);
   },
-  parameterRanges: (s, u0, u1) => [[s.weight + u0 * patch(s), (u1 - u0) * patch(s)], [s.bias + u0, u1 - u0]],
+  parameterRanges: (s, u0, u1) => columnRanges(s.weight, s.O, patch(s), s.bias, s.O, u0, u1),
   summary: (s) => ({ name: s.name, kind: `conv2d ${s.k}×${s.k}/${s.stride}`, input: s.C * s.H * s.W, output: s.O * s.Ho * s.Wo,
     activation: ACTIVATIONS[s.act], parameters: s.O * patch(s) + s.O }),
   layer: {
