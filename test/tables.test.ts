@@ -1,9 +1,12 @@
 // Arrays and tables people bring: .npy (read and written) and CSV, against bytes written by hand
 // from the format's specification, numpy itself where installed, and hostile mutations.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DataError, encodeNpy, parseCsv, parseNpy, WasmVaeError } from '../src/index.js';
 import { loadCsv, loadNpy } from '../src/node.js';
@@ -108,5 +111,31 @@ describe('CSV', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasm-vae-csv-'));
     writeFileSync(join(dir, 't.csv'), 'p,q\n1,2\n3,x\n');
     await expect(loadCsv(join(dir, 't.csv'))).rejects.toThrow(/t\.csv, line 3, column 2 \(q\)/);
+  });
+});
+
+describe('wasm-vae train --table', () => {
+  it('trains a Gaussian model on a CSV with a label column, writes the curves and the latent plot (no image grids), and embeds the table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasm-vae-table-')), next = rng(8);
+    // Three clusters in 6 standardised-scale columns, the label in the middle column.
+    const lines = ['a,b,c,label,d,e,f'];
+    for (let r = 0; r < 600; r++) {
+      const c = r % 3, v = Array.from({ length: 6 }, (_, j) => (j % 3 === c ? 1.5 : -0.75) + next(-0.5, 0.5));
+      lines.push([...v.slice(0, 3), c, ...v.slice(3)].map((x) => (typeof x === 'number' ? x.toFixed(4) : x)).join(','));
+    }
+    writeFileSync(join(dir, 't.csv'), `${lines.join('\n')}\n`);
+    const cli = new URL('../dist/src/cli.js', import.meta.url).pathname, out = join(dir, 'run');
+    const { stderr } = await promisify(execFile)('node', [cli, 'train', '--table', join(dir, 't.csv'), '--label-column', 'label', '--likelihood', 'gaussian',
+      '--hidden', '16', '--latent', '2', '--epochs', '3', '--batch-size', '50', '--workers', '1', '--out', out]);
+    expect(stderr).toMatch(/540 training and 60 test rows of 6 values from .*t\.csv \(6 columns\)/);
+    expect(['loss.svg', 'latent.svg', 'model.safetensors'].every((f) => existsSync(join(out, f)))).toBe(true);
+    expect(existsSync(join(out, 'samples.png'))).toBe(false);
+    await promisify(execFile)('node', [cli, 'embed', '--model', join(out, 'model.safetensors'), '--table', join(dir, 't.csv'), '--label-column', 'label', '--out', join(dir, 'z.csv')]);
+    const rows = readFileSync(join(dir, 'z.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('label,z0,z1');
+    expect(rows).toHaveLength(541);
+    const refused = await promisify(execFile)('node', [cli, 'train', '--table', join(dir, 't.csv'), '--data', dir, '--out', join(dir, 'x')]).catch((e: { code: number; stderr: string }) => e);
+    expect((refused as { code: number }).code).toBe(2);
+    expect((refused as { stderr: string }).stderr).toMatch(/give one of --data DIR .*--images DIR .*--table FILE/);
   });
 });

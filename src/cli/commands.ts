@@ -5,6 +5,7 @@ import { binarize } from '../data/binarize.js';
 import { loadData, loadModel, logger, num, oneOf, parse, required, UsageError, workersFlag } from './common.js';
 import { CLEAR_TO_END, formatDuration } from './progress.js';
 import { labelsFor, writeReconstructions, writeSamples } from './pictures.js';
+import { loadTrainingData } from './datasets.js';
 
 const DATA_OPTION = `  --data DIR          directory with the four MNIST-format IDX files (.gz or raw); default:
                       $WASM_VAE_DATA if set, else the download cache ($WASM_VAE_CACHE or
@@ -142,8 +143,8 @@ export async function reconstruct(argv: string[]): Promise<void> {
   const n = num(v.n, 'n', 16, { integer: true, min: 1 });
   const vae = await loadModel(v.model);
   try {
-    const mnist = await loadData(v.data, logger(v.json === true));
-    await writeReconstructions(vae, mnist.test, out, Math.min(n, mnist.test.count));
+    const { test } = await loadTrainingData({ data: v.data as string | undefined, seed: vae.config.seed }, logger(v.json === true));
+    await writeReconstructions(vae, test, out, Math.min(n, test.count));
     if (v.json) console.log(JSON.stringify({ out, n })); else console.log(`wrote ${n} test images and their reconstructions to ${out}`);
   } finally {
     await vae.dispose();

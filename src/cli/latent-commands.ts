@@ -73,13 +73,15 @@ numpy.load reads it) or .csv (a header, the label, then z1..zL per row).
 Options:
   --model FILE        a .safetensors file written by wasm-vae (required)
   --data DIR, --images DIR   as for interpolate
+  --table FILE        or a .npy / .csv table (as train --table; --label-column C for a CSV's labels)
   --split NAME        train | test (default train)
   --log-var           also the log-variances (after the means: rows × 2·latent)
   --workers auto|N    worker threads (default auto: one per core)
   --out FILE          .npy or .csv (required)
 ${TAIL}`;
 
-const SOURCE_FLAGS = { model: { type: 'string' }, data: { type: 'string' }, images: { type: 'string' }, split: { type: 'string' }, out: { type: 'string' } } as const;
+const SOURCE_FLAGS = { model: { type: 'string' }, data: { type: 'string' }, images: { type: 'string' }, table: { type: 'string' },
+  'label-column': { type: 'string' }, split: { type: 'string' }, out: { type: 'string' } } as const;
 
 /** The model and the split its indices point into (an image folder read at the model's shape). */
 async function modelAndSplit(v: Record<string, unknown>, fallback: 'test' | 'train'): Promise<{ vae: VAE; split: ImageRows; classNames: string[]; data: TrainingData }> {
@@ -90,9 +92,11 @@ async function modelAndSplit(v: Record<string, unknown>, fallback: 'test' | 'tra
   try {
     const shape = vae.config.inputShape;
     const data = await loadTrainingData({ data: v.data as string | undefined, images: v.images as string | undefined, seed: vae.config.seed,
+      table: v.table as string | undefined, labelColumn: v['label-column'] as string | undefined,
       ...(v.images !== undefined && shape ? { size: shape[1], channels: shape[0] as 1 | 3 } : {}) }, logger(v.json === true));
     const split = data[which];
-    if (split.dim !== vae.config.inputDim) throw new UsageError(`the data's images have ${split.dim} values, the model takes ${vae.config.inputDim}`);
+    if (split.dim !== vae.config.inputDim) throw new UsageError(`the data's rows have ${split.dim} values, the model takes ${vae.config.inputDim}`);
+    if (out !== undefined && ['.svg', '.png'].includes(extname(out).toLowerCase()) && !split.isImage) throw new UsageError('a table\'s rows are not images: pictures need --data or --images');
     if (out !== undefined && !['.svg', '.png', '.npy', '.csv'].includes(extname(out).toLowerCase())) throw new UsageError(`--out must end in .svg or .png (pictures), .npy or .csv (embeddings), got ${out}`);
     return { vae, split, classNames: data.classNames, data };
   } catch (err) {
@@ -160,7 +164,7 @@ export async function traverse(argv: string[]): Promise<void> {
     const dims = v.dims === undefined ? undefined : String(v.dims).split(',').map((d) => num(d, 'dims', 0, { integer: true, min: 0, max: L - 1 }));
     const top = num(v.top, 'top', Math.min(8, L), { integer: true, min: 1, max: L });
     const labels = labelsOf(vae, split, i) as [number] | undefined;
-    const t = await vae.traverse(row(split, i), { steps, range, ...(dims ? { dims } : { top, data: split.bytes, ...(labels ? { dataLabels: split.labels } : {}) }), ...(labels ? { labels } : {}) });
+    const t = await vae.traverse(row(split, i), { steps, range, ...(dims ? { dims } : { top, data: split.values, ...(labels ? { dataLabels: split.labels } : {}) }), ...(labels ? { labels } : {}) });
     await writeFigure(out, { images: t.images, count: t.dims.length * steps, columns: steps, ...figureShape(split), title: `Latent traversals of image ${i}`,
       rowLabels: t.dims.map((d) => `z${d}`), columnLabels: t.values.map(fixed),
       caption: dims ? 'rows: the chosen dimensions; columns: the value set' : 'rows: the most active dimensions first; columns: the value set' });
@@ -194,7 +198,7 @@ export async function edit(argv: string[]): Promise<void> {
       caption = `image ${i}'s code decoded with each class`;
     } else {
       const train = data.train;
-      const vector = await vae.attributeVector(train.bytes, a, b, { labels: train.labels });
+      const vector = await vae.attributeVector(train.values, a, b, { labels: train.labels });
       const x = row(split, i), edited = await Promise.all(amounts.map((amount) => vae.edit(x, vector, amount)));
       images = new Float32Array(edited.length * split.dim);
       edited.forEach((e, k) => images.set(e, k * split.dim));
@@ -218,7 +222,7 @@ export async function embed(argv: string[]): Promise<void> {
   const { vae, split } = await modelAndSplit(v, 'train');
   try {
     const start = performance.now();
-    const { mean, logVar } = await vae.embed(split.bytes, { workers, ...(vae.config.conditional ? { labels: split.labels } : {}) });
+    const { mean, logVar } = await vae.embed(split.values, { workers, ...(vae.config.conditional ? { labels: split.labels } : {}) });
     const seconds = (performance.now() - start) / 1000, L = vae.config.latentDim, n = split.count, cols = v['log-var'] ? 2 * L : L;
     const table = new Float32Array(n * cols);
     for (let r = 0; r < n; r++) {

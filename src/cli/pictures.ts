@@ -1,7 +1,7 @@
 // The pictures the CLI writes: image grids as PNG (samples, reconstructions, manifold), charts as
 // SVG (loss curves, latent scatter).
 import { join } from 'node:path';
-import type { MnistSplit } from '../data/mnist.js';
+import type { ImageRows } from './datasets.js';
 import { encodePng, gridImage, upscale } from '../images.js';
 import { writeFileAtomic } from '../platform.node.js';
 import { type BatchPoint, lossChart } from '../plots/loss-chart.js';
@@ -39,11 +39,11 @@ export function channelsOf(vae: VAE): 1 | 3 {
 const zoom = (rows: number) => (rows <= 32 ? 2 : 1);
 
 /** A conditional model's labels for the first `n` rows of a split (undefined for an unconditional model). */
-export function labelsFor(vae: VAE, split: MnistSplit, n = split.count): Uint8Array | undefined {
+export function labelsFor(vae: VAE, split: { labels: Uint8Array; count: number }, n = split.count): Uint8Array | undefined {
   return vae.config.conditional ? split.labels.subarray(0, n) : undefined;
 }
 
-export async function writeReconstructions(vae: VAE, split: MnistSplit, path: string, n = 16): Promise<void> {
+export async function writeReconstructions(vae: VAE, split: ImageRows, path: string, n = 16): Promise<void> {
   const originals = split.images.subarray(0, n * split.dim);
   const both = new Float32Array(2 * n * split.dim);
   both.set(originals);
@@ -63,8 +63,8 @@ export async function writeLossCurves(path: string, epochs: EpochLog[], batches:
  * latent.svg: the test set's posterior means coloured by label: z₁ against z₂ for a 2-D latent,
  * else the first two principal components (their share of the variance on the axes).
  */
-export async function writeLatent(vae: VAE, split: MnistSplit, path: string, legend: Legend = DIGITS): Promise<void> {
-  const { mean } = await vae.encode(split.bytes, { labels: labelsFor(vae, split) });
+export async function writeLatent(vae: VAE, split: ImageRows, path: string, legend: Legend = DIGITS): Promise<void> {
+  const { mean } = await vae.encode(split.values, { labels: labelsFor(vae, split) });
   const L = vae.config.latentDim;
   let xy: Float32Array, xLabel: string, yLabel: string, title: string;
   if (L <= 2) {
@@ -95,7 +95,12 @@ export async function writeManifold(vae: VAE, path: string, rows: number, cols: 
 export interface Legend { labelKind: string; classNames: string[] }
 const DIGITS: Legend = { labelKind: 'digit', classNames: Array.from({ length: 10 }, (_, i) => String(i)) };
 
-export async function writeAll(vae: VAE, test: MnistSplit, out: string, epochs: EpochLog[], batches: BatchPoint[], legend: Legend = DIGITS): Promise<string[]> {
+export async function writeAll(vae: VAE, test: ImageRows, out: string, epochs: EpochLog[], batches: BatchPoint[], legend: Legend = DIGITS): Promise<string[]> {
+  if (!test.isImage) { // a table's rows: the curves and the latent plot only
+    await writeLossCurves(join(out, 'loss.svg'), epochs, batches);
+    await writeLatent(vae, test, join(out, 'latent.svg'), legend);
+    return ['loss.svg', 'latent.svg'];
+  }
   const written = ['samples.png', 'reconstructions.png', 'loss.svg', 'latent.svg'];
   await writeSamples(vae, join(out, 'samples.png'), test.rows, test.cols);
   await writeReconstructions(vae, test, join(out, 'reconstructions.png'));

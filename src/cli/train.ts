@@ -32,6 +32,10 @@ Options:
   --size N            with --images: resample every image to N×N (default: the --arch's side,
                       else the images' own size, which must then be the same for all)
   --channels 1|3      with --images: grey or RGB (default: 3 for dcgan32/dcgan64, else 1)
+  --table FILE        or a table of numbers: .npy (rows × values: float32, float64 or uint8) or
+                      .csv (numeric columns, a header detected); 10 % held out by --seed; real
+                      values want --likelihood gaussian (standardise the columns first)
+  --label-column C    with a CSV --table: the column (name or index) of class labels
   --arch NAME         a convolutional model: ${ARCHITECTURES.join(' | ')} (default: a dense MLP
                       of --hidden widths). dcgan28 and keras take 28×28 images, dcgan32 32×32,
                       dcgan64 64×64
@@ -116,6 +120,7 @@ export async function train(argv: string[]): Promise<number> {
     'allow-changes': { type: 'boolean' }, conditional: { type: 'boolean' }, dropout: { type: 'string' }, ...SCHEDULE_FLAGS,
     'adam-eps': { type: 'string' }, binarize: { type: 'string' }, 'output-bias': { type: 'string' }, objective: { type: 'string' },
     images: { type: 'string' }, size: { type: 'string' }, channels: { type: 'string' }, arch: { type: 'string' },
+    table: { type: 'string' }, 'label-column': { type: 'string' },
   });
   if (v.help) { console.log(TRAIN_HELP); return 0; }
   const hidden = String(v.hidden ?? '400').split(',').filter((s) => s !== '').map((s) => num(s, 'hidden', 0, { integer: true, min: 1 }));
@@ -149,6 +154,7 @@ export async function train(argv: string[]): Promise<number> {
   const channels = channelsFlag ?? (arch === 'dcgan32' || arch === 'dcgan64' ? 3 : 1);
   const size = v.size === undefined ? (arch && v.images !== undefined ? architectureSide(arch) : undefined) : num(v.size, 'size', 0, { integer: true, min: 1, max: 4096 });
   const data = await loadTrainingData({ data: v.data as string | undefined, images: v.images as string | undefined, size,
+    table: v.table as string | undefined, labelColumn: v['label-column'] as string | undefined,
     channels: v.images !== undefined ? channels : channelsFlag, seed: config.seed! }, log);
   config.inputDim = data.train.dim;
   const shape: [number, number, number] = [data.train.channels, data.train.rows, data.train.cols];
@@ -160,6 +166,7 @@ export async function train(argv: string[]): Promise<number> {
   } else if (v.images !== undefined) {
     config.inputShape = shape; // for pictures of the model's rows (a dense model reads them flat)
   }
+  if (arch && !data.train.isImage) throw new UsageError('--arch takes images; a table trains the dense model of --hidden');
   if (v.conditional) {
     if (data.classNames.length < 2) throw new UsageError('--conditional needs labels: an image folder with sub-folders per class');
     config.conditional = { classes: data.classNames.length }; // MNIST-format labels are digits 0–9 (loadMnist checks them)
@@ -215,8 +222,8 @@ export async function train(argv: string[]): Promise<number> {
     const saveHistory = () => writeFileAtomic(join(out, 'history.json'), JSON.stringify(history, null, 2));
     let lastDraw = 0;
     if (remaining > 0) {
-      const h = await vae.fit(data.train.bytes.subarray(0, rows * data.train.dim), {
-        epochs: remaining, batchSize, learningRate, optimizer, epsilon, binarize, objective, workers, validation: data.test.bytes, signal: interrupt.signal, ...schedules,
+      const h = await vae.fit(data.train.values.subarray(0, rows * data.train.dim), {
+        epochs: remaining, batchSize, learningRate, optimizer, epsilon, binarize, objective, workers, validation: data.test.values, signal: interrupt.signal, ...schedules,
         labels: labelsFor(vae, data.train, rows), validationLabels: labelsFor(vae, data.test),
         onBatchEnd: (b) => {
           batchPoints.push({ x: b.epoch - 1 + b.batch / b.batches, values: [b.loss, b.reconstruction, b.kl] });
@@ -270,7 +277,7 @@ export async function train(argv: string[]): Promise<number> {
     await vae.save(join(out, 'model.safetensors'));
     const pictures = await writeAll(vae, data.test, out, history.epochs, batchPoints, data);
     // With --binarize, the test loss is on the test set binarised once, as fit's validation was.
-    const test = binarize === 'none' ? data.test.bytes : await binarizeData(data.test.bytes, { dim: data.test.dim, seed: vae.config.seed });
+    const test = binarize === 'none' ? data.test.values : await binarizeData(data.test.values, { dim: data.test.dim, seed: vae.config.seed });
     const final = await vae.evaluate(test, { labels: labelsFor(vae, data.test) });
     history.test = final;
     await saveHistory();
