@@ -2,7 +2,7 @@
 // the lists against the width shorthand, dropout off outside training, any worker count the same.
 // (Finite differences through dropout models are in gradient.test.ts.)
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadMnist, VAE, type VAEConfig } from '../src/index.js';
+import { architecture, ConfigError, loadMnist, VAE, type VAEConfig } from '../src/index.js';
 import { DATA_DIR, kernels, randomArray, rng } from './helpers.js';
 import { referenceDropout } from './reference.js';
 import type { DropoutKernels } from '../src/ops/dropout.js';
@@ -177,5 +177,30 @@ describe('layer lists and dropout', () => {
         /decoder\[2\]\.outputPadding must be smaller than the stride \(2\), got 2/],
     ];
     for (const [config, message] of cases) await expect(make(config), JSON.stringify(config)).rejects.toThrow(ConfigError), await expect(make(config)).rejects.toThrow(message);
+  });
+});
+
+describe('named architectures', () => {
+  it('build with the shapes and parameter counts of their PyTorch modules, grey and RGB', async () => {
+    // Conv2d(i→o, k): o·i·k² + o; ConvTranspose2d the same; Linear(i→o): i·o + o.
+    const conv = (i: number, o: number, k: number) => o * i * k * k + o, linear = (i: number, o: number) => i * o + o;
+    const cases: [Parameters<typeof architecture>[0], 1 | 3, number, number][] = [
+      ['dcgan28', 1, 784, conv(1, 32, 4) + conv(32, 64, 4) + linear(3136, 40) + linear(20, 3136) + conv(64, 32, 4) + conv(32, 1, 4)],
+      ['keras', 1, 784, conv(1, 32, 3) + conv(32, 64, 3) + linear(3136, 16) + linear(16, 40) + linear(20, 3136) + conv(64, 64, 3) + conv(64, 32, 3) + conv(32, 1, 3)],
+      ['dcgan32', 3, 3072, conv(3, 32, 4) + conv(32, 64, 4) + conv(64, 128, 4) + linear(2048, 40) + linear(20, 2048) + conv(128, 64, 4) + conv(64, 32, 4) + conv(32, 3, 4)],
+      ['dcgan64', 3, 12288, conv(3, 32, 4) + conv(32, 64, 4) + conv(64, 128, 4) + conv(128, 256, 4) + linear(4096, 40) + linear(20, 4096)
+        + conv(256, 128, 4) + conv(128, 64, 4) + conv(64, 32, 4) + conv(32, 3, 4)],
+    ];
+    for (const [name, channels, inputDim, parameters] of cases) {
+      const vae = await VAE.create({ ...architecture(name, { latentDim: 20 }), seed: 1 }, { workers: 1 });
+      expect(vae.config.inputDim, name).toBe(inputDim);
+      expect(vae.config.inputShape?.[0], name).toBe(channels);
+      expect(vae.summary().parameters, name).toBe(parameters);
+      const x = new Float32Array(2 * inputDim).fill(0.5);
+      expect((await vae.reconstruct(x)).length, name).toBe(2 * inputDim);
+      await vae.dispose();
+    }
+    expect(architecture('dcgan28', { channels: 3 }).inputShape).toEqual([3, 28, 28]);
+    expect(() => architecture('dcgan99' as never)).toThrow(/architecture must be one of dcgan28, keras, dcgan32, dcgan64/);
   });
 });

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { VAE, type VAEConfig } from '../src/index.js';
+import { VAE, type VAEConfig, architecture } from '../src/index.js';
 import { randomArray, rng } from './helpers.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -21,6 +21,7 @@ describe.skipIf(!hasTorch)('PyTorch interoperability', () => {
       encoder: [{ type: 'conv2d', filters: 4, kernel: 3, stride: 2, padding: 1 }, { type: 'conv2d', filters: 6, kernel: 2, activation: 'tanh' }, { type: 'flatten' }],
       decoder: [{ type: 'dense', units: 12 }, { type: 'reshape', shape: [3, 2, 2] }, { type: 'conv-transpose2d', filters: 4, kernel: 3, stride: 2, padding: 1, outputPadding: 1 },
         { type: 'conv-transpose2d', filters: 1, kernel: 3, stride: 1, padding: 1 }, { type: 'flatten' }, { type: 'dense', units: 30 }] }],
+    ['the keras architecture (output padding, a stride-1 transposed conv)', { ...architecture('keras', { latentDim: 2 }), seed: 9 }],
     ['colour: a 3-channel 6×4 image through conv2d and conv-transpose2d (NCHW rows, as torch takes them)', { inputDim: 72, inputShape: [3, 6, 4], latentDim: 3, seed: 8,
       encoder: [{ type: 'conv2d', filters: 4, kernel: 3, stride: 2, padding: 1 }, { type: 'flatten' }],
       decoder: [{ type: 'dense', units: 12 }, { type: 'reshape', shape: [2, 3, 2] }, { type: 'conv-transpose2d', filters: 3, kernel: 4, stride: 2, padding: 1 }] }],

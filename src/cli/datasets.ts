@@ -58,7 +58,7 @@ export interface DataFlags {
   seed: number;
 }
 
-/** The data a train command names: --images DIR (resampled to --size, grey or RGB), else MNIST-format --data. */
+/** The data a command names: --images DIR (resampled to --size, grey or RGB), --table FILE (.npy or CSV), else MNIST-format --data. */
 export async function loadTrainingData(flags: DataFlags, log: (s: string) => void): Promise<TrainingData> {
   if ([flags.data, flags.images, flags.table].filter((f) => f !== undefined).length > 1) {
     throw new UsageError('give one of --data DIR (MNIST-format files), --images DIR (a folder of PNG/JPEG) and --table FILE (.npy or .csv)');
