@@ -57,6 +57,8 @@ export interface KernelExports {
   column_moments(mean: Ptr, variance: Ptr, x: Ptr, rows: number, cols: number, labels: Ptr, value: number): number;
   add_scaled_rows(dst: Ptr, x: Ptr, v: Ptr, rows: number, n: number, amount: number): void;
   traversal_rows(dst: Ptr, base: Ptr, n: number, dims: Ptr, ndims: number, values: Ptr, count: number): void;
+  sparse_rows_bias_act(rows: number, n: number, k: number, x: Ptr, ldx: number, wt: Ptr, ldwt: number, y: Ptr, ldy: number,
+                       bias: Ptr, act: number, alpha: number, idx: Ptr): void;
   peak_madd(iterations: number, seed: number): number;
   peak_tile(iterations: number, scratch: number): number;
 }
