@@ -1,13 +1,14 @@
 // Issue 17 groundwork: the first layer's forward, ReLU(X·W1ᵀ + b) for a 128-row batch of real
 // MNIST rows (784 → 400), by the dense GEMM and by the sparse-row kernel that skips the exact
 // zeros (the same bits), and what keeping W1ᵀ costs (one transpose per optimiser step); one
-// thread, the best of 7 timings of enough calls for 0.2 s each. Also on Fashion-MNIST-like
+// thread, the best of 7 timings of enough calls for 50 ms each. Also on Fashion-MNIST-like
 // density (rows with half their pixels zero) if --density is given.
 // Usage: node bench/sparse.mjs [--build auto|simd|relaxed] [--density 0.5]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadMnist } from 'wasm-vae';
 import { Arena } from '../dist/src/arena.js';
+import { microsecondsPerCall } from '../dist/src/bench.js';
 import { createMemory, instantiate, kernelModule } from '../dist/src/kernels.js';
 
 const { values } = parseArgs({ options: { build: { type: 'string', default: 'auto' }, density: { type: 'string' }, data: { type: 'string' } } });
@@ -20,19 +21,7 @@ const x = arena.allocFloats(rows * d), w = arena.allocFloats(n * d), wt = arena.
 const idx = arena.alloc(4 * d), scratch = arena.alloc(k.gemm_scratch_bytes());
 k.uniform_fill(w, n * d, -0.036, 0.036, 1, 1, 0);
 k.uniform_fill(b, n, -0.036, 0.036, 1, 2, 0);
-const time = (run) => {
-  run();
-  const t0 = performance.now();
-  let reps = 0;
-  while (performance.now() - t0 < 50) { run(); reps++; }
-  let best = Infinity;
-  for (let r = 0; r < 7; r++) {
-    const t = performance.now();
-    for (let i = 0; i < reps; i++) run();
-    best = Math.min(best, (performance.now() - t) / reps);
-  }
-  return best * 1000;
-};
+const time = (run) => microsecondsPerCall(run);
 const rowsOf = (density) => {
   const v = arena.f32(x, rows * d);
   v.set(mnist.train.images.subarray(0, rows * d));

@@ -2,7 +2,7 @@
 // 128-row batch: 64 rows), each as the op composes it (im2col/col2im and the GEMM), against the
 // SIMD ceiling: what bench/conv.mjs prints beside the training figures.
 import { Arena } from './arena.js';
-import type { Ceiling } from './bench.js';
+import { type Ceiling, microsecondsPerCall } from './bench.js';
 import { createMemory, instantiate, type KernelBuild, kernelModule } from './kernels.js';
 
 export interface ConvKernelResult {
@@ -49,17 +49,7 @@ export async function measureConvKernels(build: KernelBuild, ceiling: Ceiling, r
     const floats = (n: number) => { const p = arena.allocFloats(n); k.uniform_fill(p, n, -1, 1, 1, out.length + n % 97, 0); return p; };
     const image = floats(rows * pH * pW * inner), cols = floats(P * K), y = floats(P * outer), w = floats(outer * K), dw = floats(outer * K), bias = floats(outer);
     const flops = 2 * P * K * outer;
-    const time = (run: () => void) => {
-      run();
-      const reps = Math.max(1, Math.round(1e8 / flops));
-      let best = Infinity;
-      for (let r = 0; r < 5; r++) {
-        const t = performance.now();
-        for (let i = 0; i < reps; i++) run();
-        best = Math.min(best, (performance.now() - t) / reps);
-      }
-      return best * 1000;
-    };
+    const time = (run: () => void) => microsecondsPerCall(run, 20);
     const im2col = () => k.im2col(cols, image, rows, pH, pW, inner, l.k, l.k, l.s, l.p, gH, gW);
     const col2im = () => k.col2im(image, cols, rows, pH, pW, inner, l.k, l.k, l.s, l.p, gH, gW, 0);
     // The three passes as the ops run them: a conv's forward and a transposed conv's input

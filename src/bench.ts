@@ -34,6 +34,17 @@ function bestOf(repeats: number, run: () => void): number {
 }
 
 /**
+ * Microseconds per call of `run`: after a warm-up call, as many calls as take `minMs`, timed 7
+ * times; the best (the least disturbed) of the 7.
+ */
+export function microsecondsPerCall(run: () => void, minMs = 50): number {
+  run();
+  let reps = 0;
+  for (const t0 = performance.now(); performance.now() - t0 < minMs;) { run(); reps++; }
+  return (1e6 * bestOf(7, () => { for (let i = 0; i < reps; i++) run(); })) / reps;
+}
+
+/**
  * Peak GFLOP/s of one thread, two ways: independent f32x4 multiply-add chains in registers, and
  * the GEMM micro-kernel on operands resident in L1. The ceiling is the larger.
  */
