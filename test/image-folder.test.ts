@@ -51,7 +51,11 @@ describe('loadImageFolder', () => {
     const files: Record<string, Buffer> = {};
     for (let i = 0; i < 40; i++) files[`img${String(i).padStart(2, '0')}.png`] = png(6, 6, (x, y) => [(x * 40 + i) % 256, (y * 40) % 256, 0, 255]);
     const dir = await folder(files);
-    const a = await loadImageFolder(dir, { testFraction: 0.25, seed: 3 }), b = await loadImageFolder(dir, { testFraction: 0.25, seed: 3 });
+    const progress: number[][] = [];
+    const a = await loadImageFolder(dir, { testFraction: 0.25, seed: 3, onProgress: (...p) => progress.push(p) });
+    expect(progress).toHaveLength(40); // after every image, with the bytes the rows take
+    expect(progress.at(-1)).toEqual([40, 40, 40 * 36]);
+    const b = await loadImageFolder(dir, { testFraction: 0.25, seed: 3 });
     const c = await loadImageFolder(dir, { testFraction: 0.25, seed: 4 });
     expect([a.train.count, a.test.count]).toEqual([30, 10]);
     expect(a.classes).toEqual([]);

@@ -194,7 +194,8 @@ async function loadFolder(files) {
   const arch = $('arch').value, side = arch === 'dcgan32' ? 32 : arch === 'dcgan64' ? 64 : 28;
   const channels = q.get('channels') ? Number(q.get('channels')) : arch === 'dcgan32' || arch === 'dcgan64' ? 3 : 1;
   $('progress').textContent = `decoding ${files.length} files…`;
-  const folder = await loadImageFiles(files, { size: side, channels, seed: 1 });
+  const folder = await loadImageFiles(files, { size: side, channels, seed: 1,
+    onProgress: (done, total, bytes) => { $('progress').textContent = `decoding ${done} of ${total} images (${(bytes / 1e6).toFixed(1)} MB of rows)…`; } });
   data = folderData(folder, `your ${folder.train.count + folder.test.count} images${folder.classes.length ? ` in ${folder.classes.length} classes` : ''}`);
   state.folder = { count: folder.train.count + folder.test.count, classes: folder.classes, shape: folder.shape };
   await rebuild();

@@ -6,7 +6,9 @@ import { loadImageFolder, type ImageSplit } from '../data/image-folder.js';
 import type { MnistSplit } from '../data/mnist.js';
 import { loadCsv, loadNpy } from '../data/table-files.js';
 import { permutation } from '../train/shuffle.js';
+import { formatBytes } from '../model/memory.js';
 import { loadData, UsageError } from './common.js';
+import { CLEAR_TO_END, formatDuration } from './progress.js';
 
 /** A split of rows: MNIST's fields, the rows a model takes (`values`), and whether they are images (channel-major). */
 export interface ImageRows extends Omit<MnistSplit, 'bytes'> {
@@ -77,8 +79,17 @@ export async function loadTrainingData(flags: DataFlags, log: (s: string) => voi
       describe: (rows) => `${rows} training and ${mnist.test.count} test images of ${shape[1]}×${shape[2]}`,
     };
   }
-  log(`reading the images in ${flags.images}\n`);
-  const folder = await loadImageFolder(flags.images, { size: flags.size, channels: flags.channels ?? 1, seed: flags.seed });
+  const start = performance.now(), tty = process.stderr.isTTY === true;
+  let shown = 0;
+  const folder = await loadImageFolder(flags.images, { size: flags.size, channels: flags.channels ?? 1, seed: flags.seed,
+    onProgress: (done, total, bytes) => {
+      const now = performance.now(), seconds = (now - start) / 1000;
+      if (done < total && (!tty || now - shown < 200)) return; // a line a fifth of a second on a terminal; the last one elsewhere
+      shown = now;
+      log(`${tty ? '\r' : ''}reading ${flags.images}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} images `
+        + `(${formatBytes(bytes)} of rows), ${(done / seconds).toFixed(0)} images/s, ${formatDuration(seconds)} elapsed, `
+        + `ETA ${formatDuration(((total - done) * seconds) / done)}${tty ? CLEAR_TO_END : ''}${done === total ? '\n' : ''}`);
+    } });
   if (folder.test.count === 0) {
     throw new UsageError(`${flags.images} holds ${folder.train.count} image(s): too few for a training set and a test set (the test set is 10 %)`);
   }

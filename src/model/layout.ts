@@ -113,7 +113,8 @@ function modelGraph(config: ResolvedConfig): ModelGraph {
   const eps = buffer(config.latentDim, false), z = buffer(config.latentDim, true);
   const latentOp = ops.length;
   ops.push({ kind: 'latent', input: head, output: z, eps, latent: config.latentDim });
-  let [output, width, shape] = stack('decoder', lists.decoder, conditioned(z, config.latentDim, true), config.latentDim + classes, identity);
+  const [decoded, width, shape] = stack('decoder', lists.decoder, conditioned(z, config.latentDim, true), config.latentDim + classes, identity);
+  let output = decoded;
   const last = lists.decoder.length ? `decoder[${lists.decoder.length - 1}]` : 'the decoder list is empty';
   if (width !== config.inputDim) {
     throw new ConfigError(`the decoder's last layer must give inputDim = ${config.inputDim} values per row, got ${width} (${last})`);
