@@ -5,25 +5,22 @@ import { binarize } from '../data/binarize.js';
 import { loadData, loadModel, logger, num, oneOf, parse, required, UsageError, workersFlag } from './common.js';
 import { CLEAR_TO_END, formatDuration } from './progress.js';
 import { labelsFor, writeReconstructions, writeSamples } from './pictures.js';
-import { loadTrainingData } from './datasets.js';
+import { dataForModel, MODEL_DATA_FLAGS, MODEL_DATA_HELP } from './datasets.js';
 
-const DATA_OPTION = `  --data DIR          directory with the four MNIST-format IDX files (.gz or raw); default:
-                      $WASM_VAE_DATA if set, else the download cache ($WASM_VAE_CACHE or
-                      ~/.cache/wasm-vae/mnist)`;
 const TAIL_OPTIONS = `  --json              machine-readable output on stdout
   --verbose           stack traces on errors
   -h, --help          this text`;
 
 export const EVAL_HELP = `Usage: wasm-vae eval --model FILE [options]
 
-Loss (negative ELBO, one z sample per image, fixed noise), reconstruction and KL in nats per
-example on the test split of --data; with --nll-samples K also the negative log-likelihood,
+Loss (negative ELBO, one z sample per example, fixed noise), reconstruction and KL in nats per
+example on the test split of the data; with --nll-samples K also the negative log-likelihood,
 -log p(x) estimated by importance sampling with K samples per image (the papers' test NLL:
 K = 5000 on the test set binarised once, --binarize static).
 
 Options:
   --model FILE        a .safetensors file written by wasm-vae (required)
-${DATA_OPTION}
+${MODEL_DATA_HELP}
   --nll-samples K     also estimate the NLL with K importance samples per image (default: no NLL)
   --binarize HOW      static | none (default none): evaluate on the test set binarised once,
                       each pixel 1 with probability its grey level
@@ -57,7 +54,7 @@ encoded to its posterior mean and decoded to pixel probabilities.
 Options:
   --model FILE        a .safetensors file written by wasm-vae (required)
   --out FILE.png      where to write the picture (required)
-${DATA_OPTION}
+${MODEL_DATA_HELP}
   --n N               number of test images (default 16)
 ${TAIL_OPTIONS}
 
@@ -69,7 +66,7 @@ Prints this CPU's WebAssembly SIMD ceiling (one thread), GEMM GFLOP/s for each l
 reference model's shapes, and training samples/s of the reference model (784-400-20-400-784).`;
 
 export async function evaluate(argv: string[]): Promise<void> {
-  const v = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, workers: { type: 'string' }, 'nll-samples': { type: 'string' },
+  const v = parse(argv, { model: { type: 'string' }, ...MODEL_DATA_FLAGS, workers: { type: 'string' }, 'nll-samples': { type: 'string' },
     binarize: { type: 'string' }, 'binarize-seed': { type: 'string' }, limit: { type: 'string' } });
   if (v.help) { console.log(EVAL_HELP); return; }
   const json = v.json === true;
@@ -77,13 +74,13 @@ export async function evaluate(argv: string[]): Promise<void> {
   const how = oneOf(v.binarize, 'binarize', ['static', 'none'] as const, 'none');
   const vae = await VAE.load(required(v.model, 'model'), { workers: workersFlag(v.workers) });
   try {
-    const mnist = await loadData(v.data, logger(json));
-    const rows = Math.min(mnist.test.count, num(v.limit, 'limit', mnist.test.count, { integer: true, min: 1 }));
+    const { test } = await dataForModel(v, vae.config, logger(json));
+    const rows = Math.min(test.count, num(v.limit, 'limit', test.count, { integer: true, min: 1 }));
     const seed = num(v['binarize-seed'], 'binarize-seed', vae.config.seed, { integer: true, min: 0, max: 0xffffffff });
-    const grey = mnist.test.bytes.subarray(0, rows * mnist.test.dim);
-    const x = how === 'static' ? await binarize(grey, { dim: mnist.test.dim, seed }) : grey;
+    const grey = test.values.subarray(0, rows * test.dim);
+    const x = how === 'static' ? await binarize(grey, { dim: test.dim, seed }) : grey;
     const progress = samples === undefined || json || !process.stderr.isTTY ? undefined : nllProgress(samples);
-    const r = await vae.evaluate(x, { labels: labelsFor(vae, mnist.test, rows), ...(samples ? { samples, onProgress: progress } : {}) });
+    const r = await vae.evaluate(x, { labels: labelsFor(vae, test, rows), ...(samples ? { samples, onProgress: progress } : {}) });
     if (progress) process.stderr.write('\n');
     if (json) console.log(JSON.stringify({ ...r, examples: rows, binarize: how, ...(samples ? { nllSamples: samples } : {}) }));
     else {
@@ -136,14 +133,15 @@ export async function sample(argv: string[]): Promise<void> {
 }
 
 export async function reconstruct(argv: string[]): Promise<void> {
-  const v = parse(argv, { model: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, n: { type: 'string' } });
+  const v = parse(argv, { model: { type: 'string' }, out: { type: 'string' }, ...MODEL_DATA_FLAGS, n: { type: 'string' } });
   if (v.help) { console.log(RECONSTRUCT_HELP); return; }
   required(v.model, 'model');
   const out = required(v.out, 'out');
   const n = num(v.n, 'n', 16, { integer: true, min: 1 });
   const vae = await loadModel(v.model);
   try {
-    const { test } = await loadTrainingData({ data: v.data as string | undefined, seed: vae.config.seed }, logger(v.json === true));
+    const { test } = await dataForModel(v, vae.config, logger(v.json === true));
+    if (!test.isImage) throw new UsageError('a table\'s rows are not images: reconstruct needs --data or --images');
     await writeReconstructions(vae, test, out, Math.min(n, test.count));
     if (v.json) console.log(JSON.stringify({ out, n })); else console.log(`wrote ${n} test images and their reconstructions to ${out}`);
   } finally {

@@ -141,3 +141,19 @@ async function loadTable(flags: DataFlags, log: (s: string) => void): Promise<Tr
     describe: (rows) => `${rows} training and ${nTest} test rows of ${dim} values from ${file} (${columns.length > 1 ? `${columns.length} columns` : columns[0]})`,
   };
 }
+
+/** The data flags of the commands that use a saved model: where its data come from. */
+export const MODEL_DATA_FLAGS = { data: { type: 'string' }, images: { type: 'string' }, table: { type: 'string' }, 'label-column': { type: 'string' } } as const;
+
+export const MODEL_DATA_HELP = `  --data DIR          MNIST-format IDX files (default: $WASM_VAE_DATA, else the download cache)
+  --images DIR        or a folder of images, read at the model's size and channels and split with
+                      its seed (as train --images did)
+  --table FILE        or a .npy / .csv table (as train --table; --label-column C for a CSV's labels)`;
+
+/** The data a command names for a saved model: an image folder is read at the model's inputShape and split with its seed. */
+export function dataForModel(v: Record<string, unknown>, config: { seed: number; inputShape?: [number, number, number] }, log: (s: string) => void): Promise<TrainingData> {
+  const shape = config.inputShape;
+  return loadTrainingData({ data: v.data as string | undefined, images: v.images as string | undefined, seed: config.seed,
+    table: v.table as string | undefined, labelColumn: v['label-column'] as string | undefined,
+    ...(v.images !== undefined && shape ? { size: shape[1], channels: shape[0] as 1 | 3 } : {}) }, log);
+}

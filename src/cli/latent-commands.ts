@@ -6,12 +6,10 @@ import { writeFileAtomic } from '../platform.node.js';
 import { type ImageFigure, imageFigure } from '../plots/image-figure.js';
 import type { VAE } from '../vae.js';
 import { loadModel, logger, num, oneOf, parse, required, UsageError, workersFlag } from './common.js';
-import { type ImageRows, loadTrainingData, type TrainingData } from './datasets.js';
+import { dataForModel, type ImageRows, MODEL_DATA_FLAGS, MODEL_DATA_HELP, type TrainingData } from './datasets.js';
 
 const SOURCE_OPTIONS = `  --model FILE        a .safetensors file written by wasm-vae (required)
-  --data DIR          MNIST-format IDX files (default: $WASM_VAE_DATA, else the download cache)
-  --images DIR        or a folder of images, read at the model's size and channels (the split
-                      of train --images with the model's seed)
+${MODEL_DATA_HELP}
   --split NAME        test | train: where the indices point (default test)`;
 const TAIL = `  --json              machine-readable output on stdout
   --verbose           stack traces on errors
@@ -72,16 +70,14 @@ numpy.load reads it) or .csv (a header, the label, then z1..zL per row).
 
 Options:
   --model FILE        a .safetensors file written by wasm-vae (required)
-  --data DIR, --images DIR   as for interpolate
-  --table FILE        or a .npy / .csv table (as train --table; --label-column C for a CSV's labels)
+${MODEL_DATA_HELP}
   --split NAME        train | test (default train)
   --log-var           also the log-variances (after the means: rows × 2·latent)
   --workers auto|N    worker threads (default auto: one per core)
   --out FILE          .npy or .csv (required)
 ${TAIL}`;
 
-const SOURCE_FLAGS = { model: { type: 'string' }, data: { type: 'string' }, images: { type: 'string' }, table: { type: 'string' },
-  'label-column': { type: 'string' }, split: { type: 'string' }, out: { type: 'string' } } as const;
+const SOURCE_FLAGS = { model: { type: 'string' }, ...MODEL_DATA_FLAGS, split: { type: 'string' }, out: { type: 'string' } } as const;
 
 /** The model and the split its indices point into (an image folder read at the model's shape). */
 async function modelAndSplit(v: Record<string, unknown>, fallback: 'test' | 'train'): Promise<{ vae: VAE; split: ImageRows; classNames: string[]; data: TrainingData }> {
@@ -90,10 +86,7 @@ async function modelAndSplit(v: Record<string, unknown>, fallback: 'test' | 'tra
   const which = oneOf(v.split, 'split', ['test', 'train'] as const, fallback);
   const vae = await loadModel(v.model);
   try {
-    const shape = vae.config.inputShape;
-    const data = await loadTrainingData({ data: v.data as string | undefined, images: v.images as string | undefined, seed: vae.config.seed,
-      table: v.table as string | undefined, labelColumn: v['label-column'] as string | undefined,
-      ...(v.images !== undefined && shape ? { size: shape[1], channels: shape[0] as 1 | 3 } : {}) }, logger(v.json === true));
+    const data = await dataForModel(v, vae.config, logger(v.json === true));
     const split = data[which];
     if (split.dim !== vae.config.inputDim) throw new UsageError(`the data's rows have ${split.dim} values, the model takes ${vae.config.inputDim}`);
     if (out !== undefined && ['.svg', '.png'].includes(extname(out).toLowerCase()) && !split.isImage) throw new UsageError('a table\'s rows are not images: pictures need --data or --images');
