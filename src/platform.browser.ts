@@ -20,6 +20,11 @@ export function hardwareConcurrency(): number {
   return (globalThis.navigator?.hardwareConcurrency ?? 1) | 0 || 1;
 }
 
+/** A page cannot see the machine's load: unknown. */
+export async function busyCores(): Promise<number | undefined> {
+  return undefined;
+}
+
 /** Decompresses gzip data chunk by chunk, stopping once the output passes limit(prefix) (see the Node version). */
 export async function gunzip(bytes: Uint8Array, limit: (prefix: Uint8Array) => number | undefined = () => undefined): Promise<Uint8Array> {
   const reader = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();

@@ -1,7 +1,7 @@
 // Node side of the platform split (package.json "imports" → "#platform").
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism, cpus, homedir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
@@ -34,6 +34,24 @@ export function enableRelaxedSimd(): boolean {
 
 export function hardwareConcurrency(): number {
   return availableParallelism();
+}
+
+/**
+ * How many cores other work keeps busy, measured over `ms` while this process waits: the cores'
+ * busy share (user, nice, system, irq time) between two readings of os.cpus(), times the cores.
+ */
+export async function busyCores(ms: number): Promise<number | undefined> {
+  const busy = (t: { user: number; nice: number; sys: number; irq: number; idle: number }) => t.user + t.nice + t.sys + t.irq;
+  const before = cpus().map((c) => c.times);
+  await new Promise((r) => setTimeout(r, ms));
+  const after = cpus().map((c) => c.times);
+  let used = 0, total = 0;
+  after.forEach((t, i) => {
+    const u = busy(t) - busy(before[i]!);
+    used += u;
+    total += u + t.idle - before[i]!.idle;
+  });
+  return total > 0 ? (used / total) * after.length : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 // How a model runs (not what it is): the options of VAE.create, worker counts, and what
 // vae.runtime reports.
-import { hardwareConcurrency, sharedMemoryAvailable } from '#platform';
+import { busyCores, hardwareConcurrency, sharedMemoryAvailable } from '#platform';
 import { checkKeys } from './check-keys.js';
 import { ConfigError } from './errors.js';
 import type { KernelBuild } from './kernels.js';
@@ -67,6 +67,22 @@ export function resolveWorkers(value: WorkerCount | undefined, batchSize?: numbe
     throw new ConfigError(`workers (${n}) must not exceed batchSize (${batchSize}): every worker needs rows`);
   }
   return n;
+}
+
+/**
+ * What 'auto' gives on a busy machine: the cores other work leaves free (measured over 100 ms;
+ * a core counts when half of it is free), at least 1 and at most `n`; the reason goes to
+ * `warnings`. Workers meet at barriers every step, so one worker sharing a core with another
+ * process slows them all: measured here, 2 workers beside a process using one core ran slower
+ * than 1. Where the load cannot be seen (a browser), `n`.
+ */
+export async function autoWorkers(n: number, warnings: string[]): Promise<number> {
+  if (n <= 1) return n;
+  const busy = await busyCores(100);
+  if (busy === undefined) return n;
+  const free = Math.max(1, Math.min(n, Math.round(hardwareConcurrency() - busy)));
+  if (free < n) warnings.push(`the machine is busy (other work kept ${busy.toFixed(1)} of ${hardwareConcurrency()} cores in use): 'auto' trains with ${free} worker(s), not ${n}`);
+  return free;
 }
 
 /** A warning when more workers are asked for than there are cores (they then take turns: slower, not faster). */

@@ -2,7 +2,7 @@
 import { Arena } from './arena.js';
 import { CallQueue } from './call-queue.js';
 import { readFileBytes, writeFileAtomic } from '#platform';
-import { type CreateOptions, resolveCreateOptions, resolveWorkers, type RuntimeInfo, usableWorkers } from './runtime.js';
+import { autoWorkers, type CreateOptions, resolveCreateOptions, resolveWorkers, type RuntimeInfo, usableWorkers } from './runtime.js';
 import { WorkerPool } from '../workers/pool.js';
 import { CONTROL } from '../workers/protocol.js';
 import { type DataRef, Engine, EVAL_STREAM, type Plan } from './engine.js';
@@ -174,8 +174,9 @@ export class VAE {
       return Promise.reject(err);
     }
     return this.calls.run(async () => {
-      const workers = resolveWorkers(options.workers ?? this.defaultWorkers, options.batchSize ?? 128);
-      await this.useWorkers(workers);
+      const asked = options.workers ?? this.defaultWorkers, busy: string[] = [];
+      const workers = resolveWorkers(asked, options.batchSize ?? 128);
+      await this.useWorkers(asked === 'auto' ? await autoWorkers(workers, busy) : workers);
       await yieldNow(); // keep a page responsive: each setup phase is a task of its own
       const loaded = this.load(data, 'training data', options.labels, 'train');
       await yieldNow();
@@ -185,7 +186,7 @@ export class VAE {
       await yieldNow();
       return fitLoop({
         arena: this.arena, executor: this.executor, seed: this.config.seed, beta: this.config.beta,
-        state: this.state, train, validation, warnings: [...this.warnings],
+        state: this.state, train, validation, warnings: [...this.warnings, ...busy],
         saveParameters: () => this.arena.f32(this.regions.params, this.layout.floats).slice(),
         restoreParameters: (saved) => this.arena.f32(this.regions.params, this.layout.floats).set(saved),
         stopRequested: () => this.calls.disposed ? new DisposedError('this VAE was disposed during fit(); training stopped after the current batch') : undefined,

@@ -60,7 +60,11 @@ export type WorkerCount = number | 'auto';
 
 /** Options of vae.fit(); every field is optional. */
 export interface FitOptions {
-  /** Worker threads that split each batch: a count or 'auto' (one per core). Default: CreateOptions.workers, else 1 (this thread). */
+  /**
+   * Worker threads that split each batch: a count or 'auto' (one per core, at most 16; in Node
+   * fewer when other work keeps cores busy, measured over 100 ms as fit starts, with a warning in
+   * history.warnings). Default: CreateOptions.workers, else 1 (this thread).
+   */
   workers?: WorkerCount;
   /** Passes over the data in this call (default 10); a later fit() continues the epoch count. */
   epochs?: number;
