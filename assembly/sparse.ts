@@ -5,7 +5,7 @@
 // the zero terms left out, and a·0 + c = c, so the result is the dense path's to the bit (tested
 // against gemm_nt_bias_act).
 import { bias_act_block } from './elementwise';
-import { madd } from './gemm';
+import { madd, transpose4 } from './gemm';
 
 /**
  * Y[r] = act(X[r]·W + b) over the nonzero entries of each row of X (rows × k, leading dimension
@@ -54,5 +54,30 @@ export function sparse_rows_bias_act(rows: i32, n: i32, k: i32, x: usize, ldx: i
       store<f32>(yr + (<usize>j << 2), f32x4.extract_lane(a, 0));
     }
     bias_act_block(yr, 0, 1, n, bias, act, alpha);
+  }
+}
+
+/** The number of values of x (n f32) that are not exactly zero: what picks the sparse or the dense forward. */
+export function count_nonzero(x: usize, n: i32): i32 {
+  let count = 0;
+  for (let i = 0; i < n; i++) if (load<f32>(x + (<usize>i << 2)) != 0) count++;
+  return count;
+}
+
+/**
+ * dst[c·ldDst + r] = src[r·ldSrc + c] for r < rows, c < cols: rows [u0, u1) of a weight [out, in]
+ * written as columns of its transpose (the sparse forward's Wᵀ), 4×4 blocks through registers.
+ */
+export function transpose_block(dst: usize, ldDst: i32, src: usize, ldSrc: i32, rows: i32, cols: i32): void {
+  const ds = <usize>ldDst << 2, ss = <usize>ldSrc << 2;
+  const r4 = rows & ~3, c4 = cols & ~3;
+  for (let r = 0; r < r4; r += 4) {
+    for (let c = 0; c < c4; c += 4) transpose4(src + <usize>r * ss + (<usize>c << 2), ss, dst + <usize>c * ds + (<usize>r << 2), ds);
+    for (let c = c4; c < cols; c++) {
+      for (let i = 0; i < 4; i++) store<f32>(dst + <usize>c * ds + (<usize>(r + i) << 2), load<f32>(src + <usize>(r + i) * ss + (<usize>c << 2)));
+    }
+  }
+  for (let r = r4; r < rows; r++) {
+    for (let c = 0; c < cols; c++) store<f32>(dst + <usize>c * ds + (<usize>r << 2), load<f32>(src + <usize>r * ss + (<usize>c << 2)));
   }
 }

@@ -24,3 +24,36 @@ describe.each(['simd', 'relaxed'] as const)('sparse_rows_bias_act (%s build)', (
     }
   });
 });
+
+describe('training with the sparse first layer', () => {
+  it('reaches the dense path\'s parameters to the bit, with 1 and 2 workers, through setParameters, a file and early stopping', async () => {
+    const { loadMnist, VAE } = await import('../src/index.js');
+    const { SPARSE_BELOW } = await import('../src/ops/dense.js');
+    const { DATA_DIR } = await import('./helpers.js');
+    const mnist = await loadMnist({ dir: DATA_DIR });
+    const x = mnist.train.bytes.subarray(0, 784 * 3000), validation = mnist.test.bytes.subarray(0, 784 * 500);
+    const run = async (workers: number, share: number) => {
+      SPARSE_BELOW.share = share; // on this thread only: the 1-worker runs
+      const vae = await VAE.create({ inputDim: 784, hidden: [64], latentDim: 8, seed: 3 }, { workers, profile: true });
+      await vae.fit(x, { epochs: 2, batchSize: 100, validation });
+      const p = vae.getParameters();
+      p['encoder.0.weight'][14 * 28 + 14] += 0.25; // a write outside the optimiser (a central pixel's weight): Wᵀ must follow
+      vae.setParameters(p);
+      await vae.fit(x, { epochs: 1, batchSize: 300 }); // more rows than a pass (256): the deferred update
+      const copy = await VAE.fromBytes(vae.toBytes({ optimizer: true }), { workers, profile: true });
+      await vae.dispose();
+      await copy.fit(x, { epochs: 3, batchSize: 100, validation, earlyStopping: { patience: 1, minDelta: 1e9 } }); // stops and restores the best epoch
+      const sparseCalls = copy.profile().find((e) => e.kernel === 'sparse_rows_bias_act')?.calls ?? 0;
+      const out = { params: copy.getParameters(), sparseCalls, codes: (await copy.encode(validation)).mean };
+      await copy.dispose();
+      SPARSE_BELOW.share = 0.3;
+      return out;
+    };
+    const dense = await run(1, 0), sparse = await run(1, 0.3), two = await run(2, 0.3);
+    expect(dense.sparseCalls).toBe(0);
+    expect(sparse.sparseCalls).toBeGreaterThan(0);
+    expect(sparse.params).toEqual(dense.params);
+    expect(two.params).toEqual(dense.params);
+    expect(sparse.codes).toEqual(dense.codes);
+  });
+});
