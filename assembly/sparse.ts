@@ -57,10 +57,13 @@ export function sparse_rows_bias_act(rows: i32, n: i32, k: i32, x: usize, ldx: i
   }
 }
 
-/** The number of values of x (n f32) that are not exactly zero: what picks the sparse or the dense forward. */
-export function count_nonzero(x: usize, n: i32): i32 {
+/**
+ * The number of values of x (n f32) that are not exactly zero, counted up to `limit` (it stops
+ * there): what picks the sparse or the dense forward, so dense data pay for a short scan only.
+ */
+export function count_nonzero(x: usize, n: i32, limit: i32): i32 {
   let count = 0;
-  for (let i = 0; i < n; i++) if (load<f32>(x + (<usize>i << 2)) != 0) count++;
+  for (let i = 0; i < n && count < limit; i++) if (load<f32>(x + (<usize>i << 2)) != 0) count++;
   return count;
 }
 

@@ -59,7 +59,7 @@ export interface KernelExports {
   traversal_rows(dst: Ptr, base: Ptr, n: number, dims: Ptr, ndims: number, values: Ptr, count: number): void;
   sparse_rows_bias_act(rows: number, n: number, k: number, x: Ptr, ldx: number, wt: Ptr, ldwt: number, y: Ptr, ldy: number,
                        bias: Ptr, act: number, alpha: number, idx: Ptr): void;
-  count_nonzero(x: Ptr, n: number): number;
+  count_nonzero(x: Ptr, n: number, limit: number): number;
   transpose_block(dst: Ptr, ldDst: number, src: Ptr, ldSrc: number, rows: number, cols: number): void;
   peak_madd(iterations: number, seed: number): number;
   peak_tile(iterations: number, scratch: number): number;

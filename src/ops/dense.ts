@@ -43,8 +43,8 @@ export const dense: Op<DenseSpec, DenseLayer> = {
     { name: `${s.name}.bias`, shape: [s.outDim], field: 'bias', init: { kind: 'uniform', bound: 1 / Math.sqrt(s.inDim), stream: 2 * s.layer + 2 } },
   ],
   forward(c, s, rows) {
-    const x = c.buffer[s.input], n = rows * s.inDim;
-    if (s.weightT !== undefined && c.k.count_nonzero(x, n) < SPARSE_BELOW.share * n) {
+    const x = c.buffer[s.input], limit = Math.ceil(SPARSE_BELOW.share * rows * s.inDim);
+    if (s.weightT !== undefined && c.k.count_nonzero(x, rows * s.inDim, limit) < limit) {
       c.k.sparse_rows_bias_act(rows, s.outDim, s.inDim, x, s.inDim, c.derived + 4 * s.weightT, s.outDim, c.buffer[s.output], s.outDim,
         c.params + 4 * s.bias, s.act, s.alpha, c.pack);
       return;
