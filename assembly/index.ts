@@ -1,5 +1,5 @@
 // The kernel ABI: every export takes byte offsets into the one imported linear memory.
-export { gemm_nt, gemm_nt_bias_act, gemm_nn, gemm_tn, gemm_scratch_bytes } from './gemm';
+export { gemm_nt, gemm_nt_bias_act, gemm_nn, gemm_tn, gemm_scratch_bytes, gemm_nt_bias_act_skip, gemm_tn_skip } from './gemm';
 export { bias_act, act_backward } from './elementwise';
 export { bernoulli_nll, gaussian_nll, gaussian_logvar_grad, latent_forward, latent_backward, sigmoid } from './loss';
 export { normal_rows, uniform_fill } from './random';
@@ -10,7 +10,7 @@ export { im2col, col2im, transpose_rows } from './conv';
 export { normal_samples, latent_log_ratio, bernoulli_nll_rows, gaussian_nll_rows, log_sum_exp_update, repeat_row,
   expand_rows, iwae_weights, scale_rows, latent_backward_iwae, fill_i32 } from './density';
 export { interpolate_rows, column_moments, add_scaled_rows, traversal_rows } from './latent';
-export { sparse_rows_bias_act, count_nonzero, transpose_block } from './sparse';
+export { count_nonzero } from './sparse';
 export { adam_step, sgd_step } from './optim';
 export { col_sums, sum_squares, scale, fill, gather_f32, gather_u8, first_invalid, all_finite, concat_onehot, take_cols } from './reduce';
 

@@ -131,7 +131,7 @@ export class Engine {
   private view(row: number): OpContext {
     const { plan } = this, base = plan.workspaces[0];
     return {
-      k: this.k, params: plan.params, grads: plan.grads, pack: this.ws.pack, derived: plan.derived,
+      k: this.k, params: plan.params, grads: plan.grads, pack: this.ws.pack,
       buffer: base.buffers.map((b, i) => b + 4 * row * plan.widths[i]),
       gradient: base.gradients.map((g, i) => (g === 0 ? 0 : g + 4 * row * plan.widths[i])),
     };
@@ -139,7 +139,7 @@ export class Engine {
 
   /** This worker's own workspace (for inference, which runs a worker's rows a chunk at a time). */
   private own(): OpContext {
-    return { k: this.k, params: this.plan.params, grads: this.plan.grads, pack: this.ws.pack, derived: this.plan.derived,
+    return { k: this.k, params: this.plan.params, grads: this.plan.grads, pack: this.ws.pack,
       buffer: this.ws.buffers.slice(), gradient: this.ws.gradients.slice() };
   }
 
@@ -222,9 +222,7 @@ export class Engine {
       if (u1 <= u0) return;
       const op = opFor(spec);
       op.backwardParams(c, spec, u0, u1, rows, accumulate);
-      if (!update) return;
-      for (const [from, n] of op.parameterRanges(spec, u0, u1)) this.step(from, n, update);
-      op.afterUpdate?.(c, spec, u0, u1);
+      if (update) for (const [from, n] of op.parameterRanges(spec, u0, u1)) this.step(from, n, update);
     });
   }
 
@@ -247,8 +245,6 @@ export class Engine {
   /** Applies the optimiser to the parameters `owner` owns. */
   applyOptimizer(owner: number, update: Update): void {
     this.forOwned(owner, (from, n) => this.step(from, n, update));
-    const own = this.plan.ownership[owner], c = this.view(0);
-    this.plan.ops.forEach((spec, i) => { if (own.units[i][1] > own.units[i][0]) opFor(spec).afterUpdate?.(c, spec, own.units[i][0], own.units[i][1]); });
   }
 
   /** One optimiser step on parameters [from, from + n) (float offsets). */

@@ -13,6 +13,9 @@ export interface KernelExports {
     bias: Ptr, act: number, alpha: number, scratch: Ptr): void;
   gemm_nn(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
   gemm_tn(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
+  gemm_nt_bias_act_skip(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number,
+                        bias: Ptr, act: number, alpha: number, scratch: Ptr): void;
+  gemm_tn_skip(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
   bias_act(y: Ptr, rows: number, cols: number, bias: Ptr, act: number, alpha: number): void;
   act_backward(dy: Ptr, y: Ptr, n: number, act: number, alpha: number): void;
   bernoulli_nll(logits: Ptr, x: Ptr, n: number, grad: Ptr): number;
@@ -57,10 +60,7 @@ export interface KernelExports {
   column_moments(mean: Ptr, variance: Ptr, x: Ptr, rows: number, cols: number, labels: Ptr, value: number): number;
   add_scaled_rows(dst: Ptr, x: Ptr, v: Ptr, rows: number, n: number, amount: number): void;
   traversal_rows(dst: Ptr, base: Ptr, n: number, dims: Ptr, ndims: number, values: Ptr, count: number): void;
-  sparse_rows_bias_act(rows: number, n: number, k: number, x: Ptr, ldx: number, wt: Ptr, ldwt: number, y: Ptr, ldy: number,
-                       bias: Ptr, act: number, alpha: number, idx: Ptr): void;
   count_nonzero(x: Ptr, n: number, limit: number): number;
-  transpose_block(dst: Ptr, ldDst: number, src: Ptr, ldSrc: number, rows: number, cols: number): void;
   peak_madd(iterations: number, seed: number): number;
   peak_tile(iterations: number, scratch: number): number;
 }

@@ -17,7 +17,7 @@ import { copyIn, copyLabels, type DataInput, type LabelInput, loadRows, type Row
 import { createMemory, INITIAL_PAGES, instantiate, type KernelExports, kernelModule, type KernelModule } from './kernels.js';
 import { resolveConfig, type ResolvedConfig, type VAEConfig } from './model/config.js';
 import { type ParameterLayout, parameterLayout } from './model/layout.js';
-import { allocModel, buildPlan, initialiseParameters, type ModelRegions, refreshDerived } from './model/plan.js';
+import { allocModel, buildPlan, initialiseParameters, type ModelRegions } from './model/plan.js';
 import { KernelProfile, type ProfileEntry } from './profile.js';
 import { type FitSettings, fitLoop, type TrainingState, yieldNow } from './train/fit.js';
 import { prepareFitData } from './train/prepare.js';
@@ -188,7 +188,7 @@ export class VAE {
         arena: this.arena, executor: this.executor, seed: this.config.seed, beta: this.config.beta,
         state: this.state, train, validation, warnings: [...this.warnings, ...busy],
         saveParameters: () => this.arena.f32(this.regions.params, this.layout.floats).slice(),
-        restoreParameters: (saved) => { this.arena.f32(this.regions.params, this.layout.floats).set(saved); refreshDerived(this.k, this.layout, this.regions); },
+        restoreParameters: (saved) => this.arena.f32(this.regions.params, this.layout.floats).set(saved),
         stopRequested: () => this.calls.disposed ? new DisposedError('this VAE was disposed during fit(); training stopped after the current batch') : undefined,
         inCallback: (drain, run) => this.calls.asCallback(drain, run),
       }, options);
@@ -301,7 +301,6 @@ export class VAE {
     if (this.calls.disposed) throw new DisposedError('this VAE was disposed');
     checkParameterRecord(this.layout, tensors);
     for (const t of this.layout.tensors) this.arena.f32(this.regions.params + 4 * t.offset, t.size).set(tensors[t.name]);
-    refreshDerived(this.k, this.layout, this.regions);
   }
 
   /** The noise ε the model draws for dataset rows `indices` in epoch `stream`: rows × samples × latentDim (samples: IWAE's k, default 1). */
@@ -344,7 +343,7 @@ export class VAE {
   }
 
   private memory(): ModelMemory {
-    return { k: this.k, config: this.config, layout: this.layout, arena: this.arena, regions: this.regions, state: this.state };
+    return { config: this.config, layout: this.layout, arena: this.arena, regions: this.regions, state: this.state };
   }
 
   /**

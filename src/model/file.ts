@@ -8,13 +8,11 @@ import { parseFitSettings, parsePartialEpoch, type TrainingState } from '../trai
 import { parseWatch, stringifyWatch } from '../train/monitors.js';
 import { resolveConfig, type ResolvedConfig, type VAEConfig } from './config.js';
 import { type ParameterLayout, parameterLayout } from './layout.js';
-import { type ModelRegions, refreshDerived } from './plan.js';
-import type { KernelExports } from '../kernels.js';
+import type { ModelRegions } from './plan.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor, type SafetensorsFile } from './safetensors.js';
 
 /** A model's memory as the file functions see it. */
 export interface ModelMemory {
-  k: KernelExports;
   config: ResolvedConfig;
   layout: ParameterLayout;
   arena: Arena;
@@ -120,7 +118,6 @@ export function restoreModel(m: ModelMemory, decoded: SafetensorsFile): void {
   PREFIXES.slice(0, withOptimizer ? 3 : 1).forEach((prefix, i) => {
     for (const t of m.layout.tensors) m.arena.f32(regions[i] + 4 * t.offset, t.size).set(tensors.get(prefix + t.name)!.data);
   });
-  refreshDerived(m.k, m.layout, m.regions);
   const int = (key: string) => {
     const v = Number(metadata[key] ?? '0');
     return Number.isSafeInteger(v) && v >= 0 ? v : 0;

@@ -37,8 +37,6 @@ export interface ParameterLayout {
   graph: ModelGraph;
   /** Total floats (tensors start on 16-float boundaries; the gaps stay zero). */
   floats: number;
-  /** Floats of state derived from the parameters: the transposed weight of a dense layer on the data (its sparse forward). */
-  derivedFloats: number;
 }
 
 const ALIGN = 16;
@@ -150,10 +148,7 @@ export function parameterLayout(config: ResolvedConfig): ParameterLayout {
       floats += Math.ceil(size / ALIGN) * ALIGN;
     }
   }
-  // The first layer, when it is dense on the data rows themselves, may skip their zeros: it keeps Wᵀ.
-  let derivedFloats = 0;
-  const first = graph.ops.find((s) => s.kind === 'dense' && s.input === graph.x);
-  // (Its nonzero list, 4 bytes an input, lives in the GEMM packing scratch: 65,536 inputs fit.)
-  if (first && first.kind === 'dense' && first.inDim <= 65_536) { first.weightT = 0; derivedFloats = first.inDim * first.outDim; }
-  return { tensors, graph, floats, derivedFloats };
+  // A dense layer on the data rows themselves may skip their zeros (see the dense op).
+  for (const s of graph.ops) if (s.kind === 'dense' && s.input === graph.x) s.onData = true;
+  return { tensors, graph, floats };
 }

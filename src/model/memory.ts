@@ -25,14 +25,13 @@ export function workspaceBytes(layout: ParameterLayout, rows: number): number {
 /** Throws MemoryLimitError when the model and one workspace of `rows` rows exceed what wasm32 can hold. */
 export function checkModelFits(config: ResolvedConfig, layout: ParameterLayout, rows: number): void {
   const parameters = layout.tensors.reduce((s, t) => s + t.size, 0);
-  const model = BYTES_PER_PARAMETER * layout.floats + 4 * layout.derivedFloats, scratch = workspaceBytes(layout, rows);
+  const model = BYTES_PER_PARAMETER * layout.floats, scratch = workspaceBytes(layout, rows);
   if (model + scratch + HEADROOM <= WASM_MEMORY_LIMIT) return;
   const fits = Math.floor((WASM_MEMORY_LIMIT - HEADROOM - scratch) / BYTES_PER_PARAMETER);
   const encoder = config.encoder ? `an encoder of ${config.encoder.length} layers` : `hidden [${config.hidden!.join(', ')}]`;
   const decoder = config.decoder ? `a decoder of ${config.decoder.length} layers` : `decoderHidden [${config.decoderHidden!.join(', ')}]`;
   throw new MemoryLimitError(`this model (inputDim ${config.inputDim}, ${encoder}, latentDim ${config.latentDim}, ${decoder}) has ${parameters.toLocaleString('en-US')} parameters and needs `
     + `${formatBytes(model + scratch)} (${BYTES_PER_PARAMETER} bytes per parameter: the parameter, its gradient and Adam's two moments, `
-    + `plus ${formatBytes(scratch)} of scratch${layout.derivedFloats ? ` and ${formatBytes(4 * layout.derivedFloats)} for the first layer's transposed weights` : ''}); `
-    + `WebAssembly's 32-bit memory holds 4.3 GB, so at most about `
+    + `plus ${formatBytes(scratch)} of scratch); WebAssembly's 32-bit memory holds 4.3 GB, so at most about `
     + `${Math.max(0, fits).toLocaleString('en-US')} parameters fit`);
 }

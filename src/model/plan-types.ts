@@ -43,8 +43,6 @@ export interface Plan {
   grads: number;
   adamM: number;
   adamV: number;
-  /** State derived from the parameters (ModelRegions.derived). */
-  derived: number;
   workspaces: Workspace[];
   ownership: Ownership[];
 }

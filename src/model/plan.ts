@@ -14,8 +14,6 @@ export interface ModelRegions {
   grads: number;
   adamM: number;
   adamV: number;
-  /** State derived from the parameters (see ParameterLayout.derivedFloats), refreshed whenever they change. */
-  derived: number;
 }
 
 export function allocModel(arena: Arena, layout: ParameterLayout): ModelRegions {
@@ -24,7 +22,6 @@ export function allocModel(arena: Arena, layout: ParameterLayout): ModelRegions 
     grads: arena.allocFloats(layout.floats),
     adamM: arena.allocFloats(layout.floats),
     adamV: arena.allocFloats(layout.floats),
-    derived: arena.allocFloats(Math.max(1, layout.derivedFloats)),
   };
 }
 
@@ -68,7 +65,6 @@ export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig
     grads: model.grads,
     adamM: model.adamM,
     adamV: model.adamV,
-    derived: model.derived,
     workspaces,
     ownership: ownership(graph.ops, workers),
   };
@@ -80,14 +76,4 @@ export function initialiseParameters(k: KernelExports, layout: ParameterLayout, 
   for (const t of layout.tensors) {
     if (t.init.kind === 'uniform') k.uniform_fill(model.params + 4 * t.offset, t.size, -t.init.bound, t.init.bound, seed, t.init.stream, 0);
   }
-  refreshDerived(k, layout, model);
-}
-
-/**
- * Recomputes all state derived from the parameters (each op's afterUpdate over all its units): after
- * any write of parameters outside an optimiser step (initialisation, setParameters, a file, a restore).
- */
-export function refreshDerived(k: KernelExports, layout: ParameterLayout, model: ModelRegions): void {
-  const c = { k, params: model.params, grads: model.grads, derived: model.derived, buffer: [], gradient: [], pack: 0 };
-  for (const spec of layout.graph.ops) opFor(spec).afterUpdate?.(c, spec, 0, opFor(spec).units(spec));
 }

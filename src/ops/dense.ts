@@ -6,7 +6,7 @@ import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
 import { layerActivation } from './layer-checks.js';
-import type { Op } from './types.js';
+import type { Op, OpContext } from './types.js';
 
 /**
  * A dense layer Y = act(X·Wᵀ + b), weight [out, in] and bias at float offsets; `name` is its
@@ -16,8 +16,8 @@ export interface DenseSpec {
   kind: 'dense'; name: string; layer: number; input: number; output: number; inDim: number; outDim: number; weight: number; bias: number; act: number;
   /** Leaky ReLU's slope or ELU's α. */
   alpha: number;
-  /** For the first layer on the data rows: where its Wᵀ [in, out] lies in the derived region, for the sparse forward. */
-  weightT?: number;
+  /** Its input is the data rows (set by the layout): it skips their zeros when they are sparse. */
+  onData?: boolean;
 }
 
 /**
@@ -30,11 +30,19 @@ export interface DenseLayer { type: 'dense'; units: number; activation?: Activat
 const IDENTITY = 0;
 
 /**
- * Rows with fewer nonzero values than this share go through the sparse forward (the same bits as
- * the GEMM). Measured (bench/sparse.mjs, 128 × 784 → 400): 1.75× faster at MNIST's 18.7 %
- * nonzero, 0.55–0.63× slower at 50 %; the crossover lies near 30 %.
+ * Data rows with fewer nonzero values than this share go through the zero-skipping GEMMs (the same
+ * bits as the dense ones). Measured (bench/sparse.mjs, 128 MNIST rows, 784 → 400): at MNIST's
+ * 19 % nonzero the forward 2.0× and the weight gradient 2.1× faster; at 30 % (zeros spread at
+ * random, so that fewer k are zero in four rows at once) 1.24× and 1.07×; at 50 % 0.91× and 0.73×.
  */
 export const SPARSE_BELOW = { share: 0.3 };
+
+/** Whether the data rows at x (rows × inDim) are sparse enough to skip their zeros. */
+function sparseData(c: OpContext, s: DenseSpec, x: number, rows: number): boolean {
+  if (!s.onData) return false;
+  const limit = Math.ceil(SPARSE_BELOW.share * rows * s.inDim);
+  return c.k.count_nonzero(x, rows * s.inDim, limit) < limit;
+}
 
 export const dense: Op<DenseSpec, DenseLayer> = {
   // torch.nn.Linear's initialisation: weight and bias uniform in ±1/√in.
@@ -43,20 +51,10 @@ export const dense: Op<DenseSpec, DenseLayer> = {
     { name: `${s.name}.bias`, shape: [s.outDim], field: 'bias', init: { kind: 'uniform', bound: 1 / Math.sqrt(s.inDim), stream: 2 * s.layer + 2 } },
   ],
   forward(c, s, rows) {
-    const x = c.buffer[s.input], limit = Math.ceil(SPARSE_BELOW.share * rows * s.inDim);
-    if (s.weightT !== undefined && c.k.count_nonzero(x, rows * s.inDim, limit) < limit) {
-      c.k.sparse_rows_bias_act(rows, s.outDim, s.inDim, x, s.inDim, c.derived + 4 * s.weightT, s.outDim, c.buffer[s.output], s.outDim,
-        c.params + 4 * s.bias, s.act, s.alpha, c.pack);
-      return;
-    }
-    c.k.gemm_nt_bias_act(rows, s.outDim, s.inDim, x, s.inDim, c.params + 4 * s.weight, s.inDim,
+    const x = c.buffer[s.input];
+    const gemm = sparseData(c, s, x, rows) ? c.k.gemm_nt_bias_act_skip : c.k.gemm_nt_bias_act;
+    gemm(rows, s.outDim, s.inDim, x, s.inDim, c.params + 4 * s.weight, s.inDim,
       c.buffer[s.output], s.outDim, c.params + 4 * s.bias, s.act, s.alpha, c.pack);
-  },
-  // Keeps Wᵀ (columns [u0, u1) for the owned output units) for the sparse forward.
-  afterUpdate(c, s, u0, u1) {
-    if (s.weightT !== undefined && u1 > u0) {
-      c.k.transpose_block(c.derived + 4 * (s.weightT + u0), s.outDim, c.params + 4 * (s.weight + u0 * s.inDim), s.inDim, u1 - u0, s.inDim);
-    }
   },
   backwardInput(c, s, rows) {
     if (s.act !== IDENTITY) c.k.act_backward(c.gradient[s.output], c.buffer[s.output], rows * s.outDim, s.act, s.alpha);
@@ -67,7 +65,8 @@ export const dense: Op<DenseSpec, DenseLayer> = {
   units: (s) => s.outDim,
   backwardParams(c, s, u0, u1, rows, accumulate) {
     const beta = accumulate ? 1 : 0;
-    c.k.gemm_tn(u1 - u0, s.inDim, rows, c.gradient[s.output] + 4 * u0, s.outDim, c.buffer[s.input], s.inDim,
+    const gemm = sparseData(c, s, c.buffer[s.input], rows) ? c.k.gemm_tn_skip : c.k.gemm_tn;
+    gemm(u1 - u0, s.inDim, rows, c.gradient[s.output] + 4 * u0, s.outDim, c.buffer[s.input], s.inDim,
       c.grads + 4 * (s.weight + u0 * s.inDim), s.inDim, beta, c.pack);
     c.k.col_sums(c.grads + 4 * (s.bias + u0), c.gradient[s.output] + 4 * u0, rows, u1 - u0, s.outDim, beta);
   },

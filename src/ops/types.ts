@@ -14,8 +14,6 @@ export interface OpContext {
   gradient: number[];
   /** This worker's GEMM packing scratch. */
   pack: number;
-  /** The region of state derived from the parameters (see Op.afterUpdate). */
-  derived: number;
   /**
    * Byte offset of each row's normalised importance weight (f32) when the rows are the samples of
    * the IWAE objective, 0 otherwise: the loss ops' backward weighs each row's gradient by it.
@@ -74,11 +72,6 @@ export interface Op<S extends { kind: string }, L = never> {
   units(s: S): number;
   /** Gradients of the parameters of units [u0, u1) over `rows` rows (beta 1: add to an earlier pass's). */
   backwardParams(c: OpContext, s: S, u0: number, u1: number, rows: number, accumulate: boolean): void;
-  /**
-   * After the parameters of units [u0, u1) changed (an optimiser step by their owner, or any write
-   * on the main thread: refreshDerived): recompute what the op derives from them.
-   */
-  afterUpdate?(c: OpContext, s: S, u0: number, u1: number): void;
   /** The parameter ranges (float offset, count) of units [u0, u1): what the optimiser steps. */
   parameterRanges(s: S, u0: number, u1: number): [number, number][];
   /**

@@ -1,0 +1,153 @@
+// Packing for the GEMM driver (gemm.ts): A into 4-row panels [kc][4], B into 8-column panels
+// [kc][8], and A's panels without the k at which all four rows are zero (the zero-skipping GEMMs).
+import { MR, NR } from './gemm-tiles';
+
+// Writes the transpose of the 4×4 block whose rows start at src (ss bytes apart) as rows at dst
+// (ds bytes apart), through registers.
+// @ts-ignore: decorator
+@inline export function transpose4(src: usize, ss: usize, dst: usize, ds: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + ss), r2 = v128.load(src + 2 * ss), r3 = v128.load(src + 3 * ss);
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + ds, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * ds, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * ds, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
+// Packs rows [i0, i0+mc) × k [k0, k0+kc) of op(A) (element (i, k) at a + i·sai + k·sak) into dst
+// as panels of 4 rows: panel p holds [kc][4] (rows past mc are zero). Full panels are copied a
+// vector at a time: when a row is contiguous in k (sak = 4), 4 rows × 4 k go through a 4×4
+// register transpose; when a column is (sai = 4), the 4 rows at one k are one load.
+export function packA(a: usize, sai: usize, sak: usize, i0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
+  for (let p = 0; p < mc; p += MR) {
+    const rows = min(MR, mc - p);
+    const panel = dst + ((<usize>p * <usize>kc) << 2);
+    const src = a + <usize>(i0 + p) * sai + <usize>k0 * sak;
+    let kk = 0;
+    if (rows == MR && sak == 4) {
+      const k4 = kc & ~3;
+      for (; kk < k4; kk += 4) transpose4(src + (<usize>kk << 2), sai, panel + (<usize>kk << 4), 16);
+    } else if (rows == MR && sai == 4) {
+      for (; kk < kc; kk++) v128.store(panel + (<usize>kk << 4), v128.load(src + <usize>kk * sak));
+    }
+    // What is left (k past the last group of 4, partial panels, other strides) one element at a time.
+    for (let r = 0; r < MR; r++) {
+      let out = panel + ((<usize>kk * MR + <usize>r) << 2);
+      let from = src + <usize>r * sai + <usize>kk * sak;
+      for (let k = kk; k < kc; k++) {
+        store<f32>(out, r < rows ? load<f32>(from) : 0);
+        from += sak;
+        out += MR << 2;
+      }
+    }
+  }
+}
+
+// Packs rows [k0, k0+kc) and columns [j0, j0+nc) of a k×n row-major B into dst as [kc][8],
+// zero-padding columns nc..7.
+function packRowMajor(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  let src = b + ((<usize>k0 * <usize>ldb + <usize>j0) << 2);
+  const stride = <usize>ldb << 2;
+  if (nc == NR) {
+    for (let kk = 0; kk < kc; kk++) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      src += stride;
+      dst += NR << 2;
+    }
+    return;
+  }
+  for (let kk = 0; kk < kc; kk++) {
+    for (let c = 0; c < NR; c++) {
+      store<f32>(dst + (<usize>c << 2), c < nc ? load<f32>(src + (<usize>c << 2)) : 0);
+    }
+    src += stride;
+    dst += NR << 2;
+  }
+}
+
+// Packs the same panel of op(B) = Bᵀ where B is n×k row-major: dst[kk][c] = B[j0+c][k0+kk].
+// Full panels go 4 rows × 4 k at a time through a 4×4 transpose in registers.
+function packTransposed(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  const rowBytes = <usize>ldb << 2;
+  let kk = 0;
+  if (nc == NR) {
+    const k4 = kc & ~3;
+    for (; kk < k4; kk += 4) {
+      for (let g = 0; g < 2; g++) { // columns 4g .. 4g+3 of the panel = rows j0+4g .. of B
+        transpose4(b + <usize>(j0 + 4 * g) * rowBytes + ((<usize>(k0 + kk)) << 2), rowBytes,
+          dst + ((<usize>kk * NR + <usize>(4 * g)) << 2), NR * 4);
+      }
+    }
+  }
+  // The remaining k (and partial panels) one element at a time, zero-padding columns nc..7.
+  for (let c = 0; c < NR; c++) {
+    let out = dst + ((<usize>kk * NR + <usize>c) << 2);
+    let src = b + <usize>(j0 + c) * rowBytes + ((<usize>(k0 + kk)) << 2);
+    for (let k = kk; k < kc; k++) {
+      store<f32>(out, c < nc ? load<f32>(src) : 0);
+      src += 4;
+      out += NR << 2;
+    }
+  }
+}
+
+// Packs the 8-column panel [j0, j0+nc) × k [k0, k0+kc) of op(B), whose element (k, j) is at
+// b + k·sbk + j·sbj bytes (one of the strides is 4), into dst as [kc][8].
+// @ts-ignore: decorator
+@inline export function packB(b: usize, sbk: usize, sbj: usize, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  if (sbj == 4) packRowMajor(b, <i32>(sbk >> 2), k0, kc, j0, nc, dst);
+  else packTransposed(b, <i32>(sbj >> 2), k0, kc, j0, nc, dst);
+}
+
+// Keeps step kk of a zero-skipping panel (see packASkip): writes the four rows' values v at the
+// panel's next free step and kk's offset in B's panel after the list's count; the step is taken
+// (the count advances) only if a value is nonzero (NaN counts as nonzero: it must propagate).
+// @ts-ignore: decorator
+@inline function keepStep(panel: usize, list: usize, t: i32, kk: i32, v: v128): i32 {
+  v128.store(panel + (<usize>t << 4), v);
+  store<i32>(list + (<usize>(t + 1) << 2), kk * (NR << 2));
+  return t + (v128.any_true(f32x4.ne(v, f32x4.splat(0))) ? 1 : 0);
+}
+
+/**
+ * packA for the zero-skipping GEMMs: panel p (rows i0+4p .. i0+4p+3 of op(A); rows past mc are
+ * zero) keeps only the k of [k0, k0+kc) at which one of its rows is nonzero, in order, as
+ * [steps][4] at dst + 4p·kc·4 (where packA puts the panel); the list at ks + p·(kc+1)·4 holds the
+ * number of steps and then each step's byte offset in an 8-column panel of B, (k − k0)·32.
+ */
+export function packASkip(a: usize, sai: usize, sak: usize, i0: i32, mc: i32, k0: i32, kc: i32, dst: usize, ks: usize): void {
+  const zero = f32x4.splat(0);
+  for (let p = 0; p < mc; p += MR) {
+    const rows = min(MR, mc - p);
+    const panel = dst + ((<usize>p * <usize>kc) << 2);
+    const list = ks + ((<usize>(p >> 2) * <usize>(kc + 1)) << 2);
+    const src = a + <usize>(i0 + p) * sai + <usize>k0 * sak;
+    let t = 0, kk = 0;
+    if (rows == MR && sak == 4) {
+      const k4 = kc & ~3;
+      for (; kk < k4; kk += 4) {
+        const s = src + (<usize>kk << 2);
+        const r0 = v128.load(s), r1 = v128.load(s + sai), r2 = v128.load(s + 2 * sai), r3 = v128.load(s + 3 * sai);
+        const any = v128.or(v128.or(f32x4.ne(r0, zero), f32x4.ne(r1, zero)), v128.or(f32x4.ne(r2, zero), f32x4.ne(r3, zero)));
+        if (!v128.any_true(any)) continue; // four k at which all four rows are zero (most of an MNIST border)
+        const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+        const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+        t = keepStep(panel, list, t, kk, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+        t = keepStep(panel, list, t, kk + 1, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+        t = keepStep(panel, list, t, kk + 2, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+        t = keepStep(panel, list, t, kk + 3, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+      }
+    } else if (rows == MR && sai == 4) {
+      for (; kk < kc; kk++) t = keepStep(panel, list, t, kk, v128.load(src + <usize>kk * sak));
+    }
+    // What is left (k past the last group of 4, partial panels, other strides) one element at a time.
+    for (; kk < kc; kk++) {
+      const slot = panel + (<usize>t << 4);
+      for (let r = 0; r < MR; r++) store<f32>(slot + (<usize>r << 2), r < rows ? load<f32>(src + <usize>r * sai + <usize>kk * sak) : 0);
+      t = keepStep(panel, list, t, kk, v128.load(slot));
+    }
+    store<i32>(list, t);
+  }
+}
