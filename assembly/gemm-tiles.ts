@@ -51,7 +51,7 @@ export const MR: i32 = 4;
 
 // 4×8 tile over kc packed steps: A packed as [kc][4] at ap, B as [kc][8] at bp.
 export function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
-  tileBody(kc, ap, bp, 0, c, ldcBytes, nc, beta, tile, false, 0, 0, 0);
+  tileBody(kc, ap, bp, 0, c, ldcBytes, nc, beta, tile, false, 0, 0, 0, 0, 0);
 }
 
 // The same for a full panel (nc = 8) with act(acc + bias[0..8]) applied in registers before the
@@ -59,7 +59,7 @@ export function tile4x8(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize
 // that the plain tile carries no epilogue parameters (measured: 8% slower at k = 20 with them).
 export function tile4x8Act(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, beta: f32, tile: usize,
                            bias: usize, act: i32, alpha: f32): void {
-  tileBody(kc, ap, bp, 0, c, ldcBytes, NR, beta, tile, true, bias, act, alpha);
+  tileBody(kc, ap, bp, 0, c, ldcBytes, NR, beta, tile, true, bias, act, alpha, 0, 0);
 }
 
 // The zero-skipping forms: A's panel holds only `steps` of its k (those at which a row of the
@@ -67,19 +67,20 @@ export function tile4x8Act(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: us
 // t's k. Every element is the dense tile's chain without terms a·b with a = 0 exactly, which add
 // nothing (the accumulator starts at +0 or beta·C and b is finite), so the result is the same bits.
 export function tile4x8Skip(steps: i32, ap: usize, ks: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
-  tileBody(steps, ap, bp, ks, c, ldcBytes, nc, beta, tile, false, 0, 0, 0);
+  tileBody(steps, ap, bp, ks, c, ldcBytes, nc, beta, tile, false, 0, 0, 0, 0, 0);
 }
 
 export function tile4x8ActSkip(steps: i32, ap: usize, ks: usize, bp: usize, c: usize, ldcBytes: usize, beta: f32, tile: usize,
                                bias: usize, act: i32, alpha: f32): void {
-  tileBody(steps, ap, bp, ks, c, ldcBytes, NR, beta, tile, true, bias, act, alpha);
+  tileBody(steps, ap, bp, ks, c, ldcBytes, NR, beta, tile, true, bias, act, alpha, 0, 0);
 }
 
 // ks = 0: dense steps through B's panel; else step kk's B row is at bp + ks[kk] (a constant 0 at
-// the dense call sites, so the optimiser removes the test).
+// the dense call sites, so the optimiser removes the test). out ≠ 0: the tile is stored
+// transposed at out (row stride outBytes: C of the transposed problem) from the registers.
 // @ts-ignore: decorator
 @inline function tileBody(kc: i32, ap: usize, bp: usize, ks: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize,
-                          fused: bool, bias: usize, act: i32, alpha: f32): void {
+                          fused: bool, bias: usize, act: i32, alpha: f32, out: usize, outBytes: usize): void {
   const c1 = c + ldcBytes, c2 = c + 2 * ldcBytes, c3 = c + 3 * ldcBytes;
   let c00 = loadRow(c, nc, beta, tile, false), c01 = loadRow(c, nc, beta, tile, true);
   let c10 = loadRow(c1, nc, beta, tile, false), c11 = loadRow(c1, nc, beta, tile, true);
@@ -111,16 +112,34 @@ export function tile4x8ActSkip(steps: i32, ap: usize, ks: usize, bp: usize, c: u
     c00 = vectorAct(c00, act, va); c01 = vectorAct(c01, act, va); c10 = vectorAct(c10, act, va); c11 = vectorAct(c11, act, va);
     c20 = vectorAct(c20, act, va); c21 = vectorAct(c21, act, va); c30 = vectorAct(c30, act, va); c31 = vectorAct(c31, act, va);
   }
+  if (out) {
+    storeTransposed(out, outBytes, c00, c10, c20, c30);
+    storeTransposed(out + 4 * outBytes, outBytes, c01, c11, c21, c31);
+    return;
+  }
   storeRow(c, c00, c01, nc, tile);
   storeRow(c1, c10, c11, nc, tile);
   storeRow(c2, c20, c21, nc, tile);
   storeRow(c3, c30, c31, nc, tile);
 }
 
+// Stores the transpose of the 4×4 block whose rows are r0..r3 as 4 rows at dst, ds bytes apart.
+// @ts-ignore: decorator
+@inline function storeTransposed(dst: usize, ds: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + ds, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * ds, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * ds, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
 // The 4×8 tile of the transposed problem (see gemm): its rows are 4 columns of C and its 8
-// columns are 8 rows of C (the first nc). It is copied into `tile` as a row-major 4×8 block
-// (through 4×4 transposes), run by tile4x8 (ks ≠ 0: tile4x8Skip) there, and copied back: the
-// same chain per element. `c` is C's element (row j0, column i).
+// columns are 8 rows of C (the first nc). With beta ≠ 0, C's block is first copied into `tile`
+// as a row-major 4×8 block (through 4×4 transposes) for the accumulators to start from; a full
+// tile is stored back transposed from the registers (measured: the 20- and 40-wide layers' GEMMs
+// and the transposed weight gradient faster than through `tile`), a partial one through `tile`:
+// the same chain per element either way. `c` is C's element (row j0, column i).
 export function tile4x8T(kc: i32, ap: usize, ks: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
   const full = nc == NR, row = <usize>(NR << 2);
   if (beta != 0) {
@@ -133,12 +152,12 @@ export function tile4x8T(kc: i32, ap: usize, ks: usize, bp: usize, c: usize, ldc
       }
     }
   }
-  if (ks) tile4x8Skip(kc, ap, ks, bp, tile, row, NR, beta, tile);
-  else tile4x8(kc, ap, bp, tile, row, NR, beta, tile);
-  if (full) {
-    transpose4(tile, row, c, ldcBytes);
-    transpose4(tile + 16, row, c + 4 * ldcBytes, ldcBytes);
+  if (full) { // stored transposed straight from the accumulators
+    if (ks) tileBody(kc, ap, bp, ks, tile, row, NR, beta, tile, false, 0, 0, 0, c, ldcBytes);
+    else tileBody(kc, ap, bp, 0, tile, row, NR, beta, tile, false, 0, 0, 0, c, ldcBytes);
   } else {
+    if (ks) tile4x8Skip(kc, ap, ks, bp, tile, row, NR, beta, tile);
+    else tile4x8(kc, ap, bp, tile, row, NR, beta, tile);
     for (let r = 0; r < MR; r++) for (let j = 0; j < nc; j++) {
       store<f32>(c + <usize>j * ldcBytes + (<usize>r << 2), load<f32>(tile + <usize>r * row + (<usize>j << 2)));
     }

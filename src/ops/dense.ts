@@ -32,8 +32,8 @@ const IDENTITY = 0;
 /**
  * Data rows with fewer nonzero values than this share go through the zero-skipping GEMMs (the same
  * bits as the dense ones). Measured (bench/sparse.mjs, 128 MNIST rows, 784 → 400): at MNIST's
- * 19 % nonzero the forward 2.0× and the weight gradient 2.1× faster; at 30 % (zeros spread at
- * random, so that fewer k are zero in four rows at once) 1.24× and 1.07×; at 50 % 0.91× and 0.73×.
+ * 19 % nonzero the forward 2.0× and the weight gradient 2.7× faster; at 30 % (zeros spread at
+ * random, so that fewer k are zero in four rows at once) 1.25× and 1.30×; at 50 % 0.87× and 0.93×.
  */
 export const SPARSE_BELOW = { share: 0.3 };
 
