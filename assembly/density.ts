@@ -2,7 +2,7 @@
 // log w_s = log p(x|z_s) + log p(z_s) − log q(z_s|x). log p(x) ≈ log (1/k) Σ_s w_s, which the IWAE
 // bound trains and the papers' test NLL (k = 5000) reports. These kernels give the per-sample
 // terms and the running log-sum-exp; the forward passes are the model's own ops.
-import { bernoulli_nll, gaussian_nll } from './loss';
+import { bernoulliRow, gaussian_nll } from './loss';
 import { hash4, normalFromBits } from './random';
 
 /**
@@ -43,7 +43,7 @@ export function latent_log_ratio(head: usize, eps: usize, z: usize, rows: i32, l
 export function bernoulli_nll_rows(logits: usize, x: usize, rows: i32, cols: i32, out: usize): void {
   for (let b = 0; b < rows; b++) {
     const off = (<usize>b * <usize>cols) << 2;
-    store<f32>(out + (<usize>b << 2), <f32>bernoulli_nll(logits + off, x + off, cols, 0));
+    store<f32>(out + (<usize>b << 2), <f32>bernoulliRow(logits + off, x + off, cols, 0));
   }
 }
 

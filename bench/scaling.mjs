@@ -1,8 +1,10 @@
-// Samples/s of the reference configuration with 1 and 2 workers at batch 128 and 512, and the
-// peak RSS of training full MNIST with 2 workers. 1- and 2-worker runs alternate and repeat
-// (this machine's second vCPU is sometimes worth nothing for a while; shared/notes/PERF.md), and
-// medians with min–max are printed.
-// Usage: node bench/scaling.mjs [--repeats 3] [--rows 30720] [--build auto|simd] [--json]
+// Samples/s of the reference configuration with 1 and 2 workers (or --workers 1,2,3,4: more
+// workers than cores run oversubscribed, which measures their correctness and overhead) at batch
+// 128 and 512, whether every worker count gives the same loss to the bit, and the peak RSS of
+// training full MNIST with 2 workers. The worker counts alternate and repeat (this machine's
+// second vCPU is sometimes worth nothing for a while; shared/notes/PERF.md), and medians with
+// min–max are printed, with each count's ratio to 1 worker.
+// Usage: node bench/scaling.mjs [--repeats 3] [--rows 30720] [--workers 1,2] [--batches 128,512] [--build auto|simd] [--json]
 // (Node 20 gets the relaxed-SIMD build without flags; --build simd measures the plain one.)
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -11,6 +13,7 @@ import { loadMnist, VAE } from 'wasm-vae';
 const { values } = parseArgs({ options: {
   repeats: { type: 'string', default: '3' }, rows: { type: 'string', default: '30720' }, data: { type: 'string' },
   json: { type: 'boolean' }, 'rss-child': { type: 'boolean' }, build: { type: 'string', default: 'auto' },
+  workers: { type: 'string', default: '1,2' }, batches: { type: 'string', default: '128,512' },
 } });
 const data = values.data ?? process.env.WASM_VAE_DATA ?? new URL('../../shared/data/mnist', import.meta.url).pathname;
 const config = { inputDim: 784, hidden: [400], latentDim: 20, activation: 'relu', likelihood: 'bernoulli', seed: 1 };
@@ -35,25 +38,27 @@ async function measure(workers, batchSize) {
   const h = await vae.fit(x, { epochs: 1, batchSize, workers });
   const runtime = vae.runtime;
   await vae.dispose();
-  return { sps: h.epochs[0].samplesPerSecond, runtime };
+  return { sps: h.epochs[0].samplesPerSecond, loss: h.epochs[0].loss, runtime };
 }
 
 const median = (a) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
+const counts = values.workers.split(',').map(Number);
 const results = [];
 let relaxed = false;
-for (const batchSize of [128, 512]) {
-  const one = [], two = [];
+for (const batchSize of values.batches.split(',').map(Number)) {
+  const rates = counts.map(() => []), losses = new Set();
   for (let r = 0; r < repeats; r++) {
-    const a = await measure(1, batchSize); one.push(a.sps); relaxed = a.runtime.relaxedSimd;
-    const b = await measure(2, batchSize); two.push(b.sps);
+    for (const [i, workers] of counts.entries()) {
+      const m = await measure(workers, batchSize);
+      rates[i].push(m.sps); losses.add(m.loss); relaxed = m.runtime.relaxedSimd;
+    }
   }
-  const row = { batchSize, one: median(one), two: median(two), ratio: median(two) / median(one),
-    oneRange: [Math.min(...one), Math.max(...one)], twoRange: [Math.min(...two), Math.max(...two)],
-    ratios: two.map((t, i) => t / one[i]) };
+  const row = { batchSize, workers: counts, samplesPerSecond: rates.map(median), ranges: rates.map((v) => [Math.min(...v), Math.max(...v)]),
+    ratios: rates.map((v) => median(v) / median(rates[0])), sameLoss: losses.size === 1 };
   results.push(row);
-  console.log(`batch ${batchSize}: 1 worker ${Math.round(row.one)} samples/s (${row.oneRange.map(Math.round).join('–')}), `
-    + `2 workers ${Math.round(row.two)} (${row.twoRange.map(Math.round).join('–')}) -> ${row.ratio.toFixed(2)}x `
-    + `(paired ratios ${row.ratios.map((v) => v.toFixed(2)).join(', ')})`);
+  console.log(`batch ${batchSize}: ` + counts.map((w, i) => `${w} worker${w > 1 ? 's' : ''} ${Math.round(row.samplesPerSecond[i])} samples/s `
+    + `(${row.ranges[i].map(Math.round).join('–')})${i ? ` ${row.ratios[i].toFixed(2)}×` : ''}`).join(', ')
+    + `; loss ${row.sameLoss ? 'the same to the bit for every count' : 'DIFFERS between counts'}`);
 }
 const child = JSON.parse(execFileSync(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--rss-child', '--data', data, '--build', values.build]).toString());
 console.log(`peak RSS, full MNIST (60000 rows) with 2 workers, batch 128: ${Math.round(child.maxRssMB)} MB (that run: ${Math.round(child.samplesPerSecond)} samples/s)`);

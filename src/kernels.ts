@@ -18,7 +18,7 @@ export interface KernelExports {
   gemm_tn_skip(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
   bias_act(y: Ptr, rows: number, cols: number, bias: Ptr, act: number, alpha: number): void;
   act_backward(dy: Ptr, y: Ptr, n: number, act: number, alpha: number): void;
-  bernoulli_nll(logits: Ptr, x: Ptr, n: number, grad: Ptr): number;
+  bernoulli_nll(logits: Ptr, x: Ptr, rows: number, cols: number, grad: Ptr): number;
   gaussian_nll(mean: Ptr, x: Ptr, logVar: Ptr, rows: number, cols: number, grad: Ptr): number;
   gaussian_logvar_grad(mean: Ptr, x: Ptr, logVar: Ptr, rows: number, cols: number, c0: number, c1: number, grad: Ptr, accumulate: number): void;
   latent_forward(head: Ptr, rows: number, latent: number, eps: Ptr, z: Ptr): number;

@@ -148,7 +148,7 @@ for (const build of ['simd', 'relaxed'] as const) {
     /** The kernel's sum and gradient next to the float64 reference for logits l and targets x. */
     const bernoulli = (l: Float32Array, x: Float32Array) => {
       const n = l.length, pg = K.arena.allocFloats(n);
-      const total = K.k.bernoulli_nll(K.put(l), K.put(x), n, pg);
+      const total = K.k.bernoulli_nll(K.put(l), K.put(x), 1, n, pg);
       let ref = 0;
       const g = Array.from(l, (v, i) => {
         ref += Math.max(v, 0) - v * x[i] + Math.log1p(Math.exp(-Math.abs(v)));
@@ -165,6 +165,26 @@ for (const build of ['simd', 'relaxed'] as const) {
         const r = bernoulli(l, x);
         expect(Math.abs(r.total - r.ref)).toBeLessThan(1e-4 * (1 + Math.abs(r.ref)));
         expect(worstError(r.grad, r.g, 1e-6, 1e-5)).toBeLessThanOrEqual(1);
+      }
+    });
+
+    it('bernoulli_nll, gaussian_nll and latent_forward sum rows so that any split into shards adds up to the same bits', () => {
+      const next = rng(32), rows = 61, cols = 13, L = 7;
+      const l = K.put(randomArray(rows * cols, next, -30, 30)), x = K.put(randomArray(rows * cols, next, 0, 1));
+      const s = K.put(randomArray(cols, next, -1, 1)), head = K.put(randomArray(rows * 2 * L, next, -2, 2));
+      const sums: [string, (r0: number, r1: number) => number][] = [
+        ['bernoulli_nll', (r0, r1) => K.k.bernoulli_nll(l + 4 * r0 * cols, x + 4 * r0 * cols, r1 - r0, cols, 0)],
+        ['gaussian_nll', (r0, r1) => K.k.gaussian_nll(l + 4 * r0 * cols, x + 4 * r0 * cols, s, r1 - r0, cols, 0)],
+        ['latent_forward', (r0, r1) => K.k.latent_forward(head + 8 * r0 * L, r1 - r0, L, 0, 0)],
+      ];
+      for (const [name, sum] of sums) {
+        const whole = sum(0, rows);
+        for (let t = 0; t < 200; t++) { // three shards, added in both groupings, as a pool of 3 would
+          const a = 1 + Math.floor(next(0, rows - 2)), b = a + 1 + Math.floor(next(0, rows - a - 1));
+          const p = [sum(0, a), sum(a, b), sum(b, rows)];
+          expect((p[0] + p[1]) + p[2], `${name}, shards at ${a} and ${b}`).toBe(whole);
+          expect(p[0] + (p[1] + p[2]), `${name}, shards at ${a} and ${b}`).toBe(whole);
+        }
       }
     });
 

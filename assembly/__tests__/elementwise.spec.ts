@@ -60,7 +60,7 @@ describe('bernoulli', () => {
     const l = new StaticArray<f32>(5), x = new StaticArray<f32>(5), g = new StaticArray<f32>(5);
     l[0] = 0; l[1] = 3; l[2] = -3; l[3] = 90; l[4] = -90;
     x[0] = 0.5; x[1] = 1; x[2] = 0.25; x[3] = 0; x[4] = 0;
-    const total = bernoulli_nll(ptr(l), ptr(x), 5, ptr(g));
+    const total = bernoulli_nll(ptr(l), ptr(x), 1, 5, ptr(g));
     let ref: f64 = 0;
     for (let i = 0; i < 5; i++) {
       const li = <f64>l[i], xi = <f64>x[i];

@@ -8,7 +8,7 @@ export interface BernoulliSpec { kind: 'bernoulli'; input: number; target: numbe
 export const bernoulli: Op<BernoulliSpec> = {
   parameters: () => [],
   forward(c, s, rows, _keys, train) {
-    return { reconstruction: c.k.bernoulli_nll(c.buffer[s.input], c.buffer[s.target], rows * s.dim, train ? c.gradient[s.input] : 0) };
+    return { reconstruction: c.k.bernoulli_nll(c.buffer[s.input], c.buffer[s.target], rows, s.dim, train ? c.gradient[s.input] : 0) };
   },
   // The gradient σ(l) − x was written by forward; under the IWAE bound each sample's counts by its weight.
   backwardInput(c, s, rows) {
