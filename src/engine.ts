@@ -235,10 +235,18 @@ export class Engine {
     });
   }
 
-  /** Σ g² over the parameters `owner` owns (for global-norm clipping). */
-  ownedSumSquares(owner: number): number {
+  /**
+   * Σ g² over every parameter, tensor by tensor in the model's order (for global-norm clipping,
+   * once every gradient is complete): each worker sums all of them the same way, so the clip factor
+   * has the same bits for any worker count (per-owner partial sums split the f32 chunks and the f64
+   * additions differently: 3 workers clipped differently from 1 in the last bits).
+   */
+  gradientSumSquares(): number {
     let total = 0;
-    this.forOwned(owner, (from, n) => { total += this.k.sum_squares(this.plan.grads + 4 * from, n); });
+    for (const spec of this.plan.ops) {
+      const op = opFor(spec);
+      for (const [from, n] of op.parameterRanges(spec, 0, op.units(spec))) total += this.k.sum_squares(this.plan.grads + 4 * from, n);
+    }
     return total;
   }
 

@@ -35,12 +35,12 @@ export interface StepHooks {
   updating(): void;
   /** Between passes: nobody overwrites a shard another worker still reads. */
   betweenPasses(): void;
-  /** Every owned gradient is complete: this worker's Σg² in (0 without clipping), the global Σg² out. */
-  gradientsReady(sumSquares: number): number;
+  /** This worker's owned gradients are complete; it returns when every worker's are. */
+  gradientsReady(): void;
 }
 
 export const SINGLE_THREAD: StepHooks = {
-  agree: (verdict) => verdict, beforeUpdate: () => {}, updating: () => {}, betweenPasses: () => {}, gradientsReady: (sq) => sq,
+  agree: (verdict) => verdict, beforeUpdate: () => {}, updating: () => {}, betweenPasses: () => {}, gradientsReady: () => {},
 };
 
 /** Runs one step on `engine`; returns this worker's loss sums (flagged nonFinite when the step was skipped). */
@@ -64,7 +64,8 @@ export function runStep(engine: Engine, s: StepArgs, hooks: StepHooks): LossSums
     if (p + 1 < passes.length) hooks.betweenPasses();
   }
   if (s.update && !fused) {
-    const sumSquares = hooks.gradientsReady(s.clipNorm > 0 ? engine.ownedSumSquares(s.owner) : 0);
+    hooks.gradientsReady();
+    const sumSquares = s.clipNorm > 0 ? engine.gradientSumSquares() : 0;
     hooks.updating();
     engine.applyOptimizer(s.owner, update(sumSquares));
   }

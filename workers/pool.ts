@@ -224,8 +224,8 @@ export class WorkerPool implements Executor {
     if (!state.some((st) => st >= SLICE_UPDATING)) return;
     const passes = stepPasses(batch, n, Math.floor(this.plan.workspaces[0].rows / samples)); // as runStep cuts them
     const fused = updatesPerLayer(s.clipNorm, passes.length);
-    let sq = 0;
-    if (s.clipNorm > 0) for (let w = 0; w < n; w++) sq += new Float64Array(this.memory.buffer, this.control + CONTROL.norm(w), 1)[0];
+    // Some worker began updating, so every worker had passed the barrier after its gradients: all are complete.
+    const sq = s.clipNorm > 0 ? this.local.gradientSumSquares() : 0;
     const update = { step, opt, gradScale: gradientScale(batch, sq, s.clipNorm) };
     const lost: number[] = [];
     state.forEach((st, w) => {

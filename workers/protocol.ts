@@ -5,7 +5,7 @@ import type { StepSchedule } from '../src/train/schedule.js';
 
 /** Slot states in the control block for the update phase (Int32 per worker, one cache line each). */
 export const SLICE_WORKING = 0;
-/** The worker's owned gradients are complete (and their squared norm written, when clipping). */
+/** The worker's owned gradients are complete. */
 export const SLICE_GRADS_READY = 1;
 /** Inside the optimiser kernels; interrupted = partly updated. */
 export const SLICE_UPDATING = 2;
@@ -18,7 +18,7 @@ export const RING = 16;
 /** Steps a run lets workers start beyond the one whose result the main thread is reading. */
 export const AHEAD = 8;
 
-/** Bytes of one worker's slots in the control block: status, verdict, norm partial, loss ring (a multiple of 64). */
+/** Bytes of one worker's slots in the control block: status, verdict, loss ring (a multiple of 64). */
 const WORKER_STRIDE = 448;
 
 /**
@@ -27,7 +27,7 @@ const WORKER_STRIDE = 448;
  * main thread has released, where the run must end, how many steps are complete, and from which
  * completed count the main thread wants a wake-up (Int32 each); then per worker w a status slot
  * (Int32), the verdict of its shard's divergence check for the current pass (Int32: 0 finite, else
- * a NonFinite code), a gradient-norm partial (Float64), and (reconstruction, KL, verdict) of its
+ * a NonFinite code), and (reconstruction, KL, verdict) of its
  * rows for the last RING steps (Float64 triples).
  */
 export const CONTROL = {
@@ -40,7 +40,6 @@ export const CONTROL = {
   wake: 384,
   status: (w: number) => 448 + WORKER_STRIDE * w,
   verdict: (w: number) => 448 + WORKER_STRIDE * w + 4,
-  norm: (w: number) => 448 + WORKER_STRIDE * w + 8,
   losses: (w: number, step: number) => 448 + WORKER_STRIDE * w + 16 + 24 * (step % RING),
   bytes: (workers: number) => 448 + WORKER_STRIDE * workers,
 };

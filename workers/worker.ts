@@ -112,13 +112,9 @@ const api: WorkerApi = {
           beforeUpdate: () => maybeFail(step, 'update'),
           updating: () => mark(SLICE_UPDATING),
           betweenPasses: () => barrier(), // nobody overwrites a shard still being read
-          gradientsReady(mine) {
-            new Float64Array(memory!.buffer, control + CONTROL.norm(index), 1)[0] = mine;
+          gradientsReady() {
             mark(SLICE_GRADS_READY);
-            barrier(); // every owned gradient (and norm) is complete: the update may start
-            let sq = 0;
-            for (let w = 0; w < workers; w++) sq += new Float64Array(memory!.buffer, control + CONTROL.norm(w), 1)[0];
-            return sq;
+            barrier(); // every owned gradient is complete: the norm may be read and the update start
           },
         });
         const verdict = sums.nonFinite ?? 0;
