@@ -6,7 +6,12 @@ import { MR, NR } from './gemm-tiles';
 // (ds bytes apart), through registers.
 // @ts-ignore: decorator
 @inline export function transpose4(src: usize, ss: usize, dst: usize, ds: usize): void {
-  const r0 = v128.load(src), r1 = v128.load(src + ss), r2 = v128.load(src + 2 * ss), r3 = v128.load(src + 3 * ss);
+  storeTransposed(dst, ds, v128.load(src), v128.load(src + ss), v128.load(src + 2 * ss), v128.load(src + 3 * ss));
+}
+
+// Stores the transpose of the 4×4 block whose rows are r0..r3 as 4 rows at dst, ds bytes apart.
+// @ts-ignore: decorator
+@inline export function storeTransposed(dst: usize, ds: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
   const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
   const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
   v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));

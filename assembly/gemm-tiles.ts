@@ -1,7 +1,7 @@
 // The GEMM's register tiles (driven by gemm.ts): a 4×8 tile of C in eight f32x4 accumulators
 // over packed panels, its transposed form, and the 1×8 tile for leftover rows.
 import { vectorAct } from './elementwise';
-import { transpose4 } from './gemm-pack';
+import { storeTransposed, transpose4 } from './gemm-pack';
 
 export const NR: i32 = 8;
 export const MR: i32 = 4;
@@ -121,17 +121,6 @@ export function tile4x8ActSkip(steps: i32, ap: usize, ks: usize, bp: usize, c: u
   storeRow(c1, c10, c11, nc, tile);
   storeRow(c2, c20, c21, nc, tile);
   storeRow(c3, c30, c31, nc, tile);
-}
-
-// Stores the transpose of the 4×4 block whose rows are r0..r3 as 4 rows at dst, ds bytes apart.
-// @ts-ignore: decorator
-@inline function storeTransposed(dst: usize, ds: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
-  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-  v128.store(dst + ds, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
-  v128.store(dst + 2 * ds, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
-  v128.store(dst + 3 * ds, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
 }
 
 // The 4×8 tile of the transposed problem (see gemm): its rows are 4 columns of C and its 8
