@@ -75,7 +75,7 @@ describe.each(['simd', 'relaxed'] as const)('zero-skipping GEMMs (%s build)', (b
 describe('training that skips the data\'s zeros', () => {
   it('reaches the dense path\'s parameters to the bit, with 1 and 2 workers, with deferred updates', async () => {
     const { loadMnist, VAE } = await import('../src/index.js');
-    const { SPARSE_BELOW } = await import('../src/ops/dense.js');
+    const { SPARSE_BELOW } = await import('../src/ops/sparse-data.js');
     const { DATA_DIR } = await import('./helpers.js');
     const mnist = await loadMnist({ dir: DATA_DIR });
     const x = mnist.train.bytes.subarray(0, 784 * 3000), validation = mnist.test.bytes.subarray(0, 784 * 500);
@@ -97,5 +97,30 @@ describe('training that skips the data\'s zeros', () => {
     expect(sparse.params).toEqual(dense.params);
     expect(two.params).toEqual(dense.params);
     expect(sparse.codes).toEqual(dense.codes);
+  });
+});
+
+describe('a conv layer on the data skips the zeros of its patches', () => {
+  it('training "dcgan28" reaches the dense path\'s parameters to the bit, with 1 and 2 workers', async () => {
+    const { architecture, loadMnist, VAE } = await import('../src/index.js');
+    const { SPARSE_BELOW } = await import('../src/ops/sparse-data.js');
+    const { DATA_DIR } = await import('./helpers.js');
+    const x = (await loadMnist({ dir: DATA_DIR })).train.bytes.subarray(0, 784 * 384);
+    const run = async (workers: number, share: number) => {
+      SPARSE_BELOW.share = share; // on this thread only: the 1-worker runs
+      const vae = await VAE.create({ ...architecture('dcgan28', { latentDim: 8 }), seed: 5 }, { workers, profile: true });
+      const h = await vae.fit(x, { epochs: 1, batchSize: 64 });
+      const calls = (name: string) => vae.profile().filter((e) => e.kernel.startsWith(`${name} `)).reduce((n, e) => n + e.calls, 0);
+      const out = { params: vae.getParameters(), loss: h.epochs[0].loss, skips: calls('gemm_nt_bias_act_skip') + calls('gemm_tn_skip') };
+      await vae.dispose();
+      SPARSE_BELOW.share = 0.3;
+      return out;
+    };
+    const dense = await run(1, 0), sparse = await run(1, 0.3), two = await run(2, 0.3);
+    expect(dense.skips).toBe(0);
+    expect(sparse.skips).toBeGreaterThan(0);
+    expect(sparse.params).toEqual(dense.params);
+    expect(two.params).toEqual(dense.params);
+    expect([sparse.loss, two.loss]).toEqual([dense.loss, dense.loss]);
   });
 });

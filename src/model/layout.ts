@@ -148,7 +148,10 @@ export function parameterLayout(config: ResolvedConfig): ParameterLayout {
       floats += Math.ceil(size / ALIGN) * ALIGN;
     }
   }
-  // A dense layer on the data rows themselves may skip their zeros (see the dense op).
-  for (const s of graph.ops) if (s.kind === 'dense' && s.input === graph.x) s.onData = true;
+  // A dense or conv2d layer on the data rows themselves (or on them reshaped to HWC) may skip their
+  // zeros (src/ops/sparse-data.ts).
+  const data = new Set([graph.x]);
+  for (const s of graph.ops) if (s.kind === 'reshape' && s.input === graph.x) data.add(s.output);
+  for (const s of graph.ops) if ((s.kind === 'dense' || s.kind === 'conv2d') && data.has(s.input)) s.onData = true;
   return { tensors, graph, floats };
 }

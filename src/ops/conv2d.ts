@@ -8,13 +8,16 @@ import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
 import { columnRanges } from './conv-units.js';
 import { layerActivation, layerInt } from './layer-checks.js';
-import type { Op } from './types.js';
+import { sparseEnough } from './sparse-data.js';
+import type { Op, OpContext } from './types.js';
 
 /** A conv2d layer: C × H × W in, O × Ho × Wo out, square kernel k; `cols`/`dcols` its patch scratch buffers. */
 export interface Conv2dSpec {
   kind: 'conv2d'; name: string; layer: number; input: number; output: number; cols: number; dcols: number;
   C: number; H: number; W: number; O: number; k: number; stride: number; pad: number; Ho: number; Wo: number;
   weight: number; bias: number; act: number; alpha: number;
+  /** Its input is the data (maybe reshaped to HWC; set by the layout): its patches skip their zeros when sparse. */
+  onData?: boolean;
 }
 
 /** `{ type: 'conv2d', filters: 32, kernel: 4, stride: 2, padding: 1 }`; stride 1, padding 0 and the model's activation by default. */
@@ -22,6 +25,11 @@ export interface Conv2dLayer { type: 'conv2d'; filters: number; kernel: number; 
 
 const patch = (s: Conv2dSpec) => s.C * s.k * s.k;
 const pixels = (s: Conv2dSpec) => s.Ho * s.Wo;
+
+/** Whether the patches of `rows` data rows (MNIST's background: mostly zeros) skip their zeros. */
+function sparsePatches(c: OpContext, s: Conv2dSpec, rows: number): boolean {
+  return s.onData === true && sparseEnough(c, c.buffer[s.cols], rows * pixels(s) * patch(s));
+}
 
 export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
   // torch.nn.Conv2d's initialisation: weight and bias uniform in ±1/√(in·k·k).
@@ -32,7 +40,8 @@ export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
   forward(c, s, rows) {
     const K = patch(s);
     c.k.im2col(c.buffer[s.cols], c.buffer[s.input], rows, s.H, s.W, s.C, s.k, s.k, s.stride, s.pad, s.Ho, s.Wo);
-    c.k.gemm_nt_bias_act(rows * pixels(s), s.O, K, c.buffer[s.cols], K, c.params + 4 * s.weight, K, c.buffer[s.output], s.O,
+    const gemm = sparsePatches(c, s, rows) ? c.k.gemm_nt_bias_act_skip : c.k.gemm_nt_bias_act;
+    gemm(rows * pixels(s), s.O, K, c.buffer[s.cols], K, c.params + 4 * s.weight, K, c.buffer[s.output], s.O,
       c.params + 4 * s.bias, s.act, s.alpha, c.pack);
   },
   backwardInput(c, s, rows) {
@@ -46,7 +55,8 @@ export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
   units: (s) => patch(s),
   backwardParams(c, s, u0, u1, rows, accumulate) {
     const K = patch(s), n = rows * pixels(s), beta = accumulate ? 1 : 0;
-    c.k.gemm_tn(s.O, u1 - u0, n, c.gradient[s.output], s.O, c.buffer[s.cols] + 4 * u0, K, c.grads + 4 * (s.weight + u0), K, beta, c.pack);
+    const gemm = sparsePatches(c, s, rows) ? c.k.gemm_tn_skip : c.k.gemm_tn;
+    gemm(s.O, u1 - u0, n, c.gradient[s.output], s.O, c.buffer[s.cols] + 4 * u0, K, c.grads + 4 * (s.weight + u0), K, beta, c.pack);
     if (u1 === K) c.k.col_sums(c.grads + 4 * s.bias, c.gradient[s.output], n, s.O, s.O, beta);
   },
   parameterRanges: (s, u0, u1) => columnRanges(s.weight, s.O, patch(s), s.bias, s.O, u0, u1),

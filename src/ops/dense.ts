@@ -6,6 +6,7 @@ import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
 import { layerActivation } from './layer-checks.js';
+import { sparseEnough } from './sparse-data.js';
 import type { Op, OpContext } from './types.js';
 
 /**
@@ -29,19 +30,9 @@ export interface DenseLayer { type: 'dense'; units: number; activation?: Activat
 
 const IDENTITY = 0;
 
-/**
- * Data rows with fewer nonzero values than this share go through the zero-skipping GEMMs (the same
- * bits as the dense ones). Measured (bench/sparse.mjs, 128 MNIST rows, 784 → 400): at MNIST's
- * 19 % nonzero the forward 2.0× and the weight gradient 2.7× faster; at 30 % (zeros spread at
- * random, so that fewer k are zero in four rows at once) 1.25× and 1.30×; at 50 % 0.87× and 0.93×.
- */
-export const SPARSE_BELOW = { share: 0.3 };
-
 /** Whether the data rows at x (rows × inDim) are sparse enough to skip their zeros. */
 function sparseData(c: OpContext, s: DenseSpec, x: number, rows: number): boolean {
-  if (!s.onData) return false;
-  const limit = Math.ceil(SPARSE_BELOW.share * rows * s.inDim);
-  return c.k.count_nonzero(x, rows * s.inDim, limit) < limit;
+  return s.onData === true && sparseEnough(c, x, rows * s.inDim);
 }
 
 export const dense: Op<DenseSpec, DenseLayer> = {
