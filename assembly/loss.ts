@@ -53,11 +53,19 @@ export function bernoulli_nll(logits: usize, x: usize, rows: i32, cols: i32, gra
   let total: f64 = 0;
   let i = 0;
   // Four lanes at a time; each block of up to 1024 elements is summed in f32 and added in f64.
-  // Two vectors per iteration (the exp/log constants are re-splatted at each use by V8, see
-  // optim.ts), added to the accumulator in element order.
+  // Four vectors per iteration, then two (V8 re-materialises the exp/log constants inside the
+  // loop, see optim.ts; measured on 128 × 784: 330 µs with two a turn, 289 with four), added to
+  // the accumulator in element order.
   while (i + 4 <= n) {
     let acc = f32x4.splat(0);
     const end = min(n & ~3, i + 1024);
+    for (; i + 16 <= end; i += 16) {
+      const off = <usize>i << 2;
+      acc = f32x4.add(acc, bernoulli4(logits, x, grad, off));
+      acc = f32x4.add(acc, bernoulli4(logits, x, grad, off + 16));
+      acc = f32x4.add(acc, bernoulli4(logits, x, grad, off + 32));
+      acc = f32x4.add(acc, bernoulli4(logits, x, grad, off + 48));
+    }
     for (; i + 8 <= end; i += 8) {
       const off = <usize>i << 2;
       acc = f32x4.add(acc, bernoulli4(logits, x, grad, off));
