@@ -124,3 +124,26 @@ describe('a conv layer on the data skips the zeros of its patches', () => {
     expect([sparse.loss, two.loss]).toEqual([dense.loss, dense.loss]);
   });
 });
+
+describe('a conditional model skips the zeros of its data with the labels appended', () => {
+  it('trains to the dense path\'s parameters to the bit', async () => {
+    const { loadMnist, VAE } = await import('../src/index.js');
+    const { SPARSE_BELOW } = await import('../src/ops/sparse-data.js');
+    const { DATA_DIR } = await import('./helpers.js');
+    const mnist = await loadMnist({ dir: DATA_DIR });
+    const x = mnist.train.bytes.subarray(0, 784 * 1000), labels = mnist.train.labels.subarray(0, 1000);
+    const run = async (share: number) => {
+      SPARSE_BELOW.share = share;
+      const vae = await VAE.create({ inputDim: 784, hidden: [64], latentDim: 8, seed: 4, conditional: { classes: 10 } }, { profile: true });
+      await vae.fit(x, { epochs: 1, batchSize: 100, labels });
+      const out = { params: vae.getParameters(), skips: vae.profile().filter((e) => e.kernel.includes('_skip ')).reduce((n, e) => n + e.calls, 0) };
+      await vae.dispose();
+      SPARSE_BELOW.share = 0.3;
+      return out;
+    };
+    const dense = await run(0), sparse = await run(0.3);
+    expect(dense.skips).toBe(0);
+    expect(sparse.skips).toBeGreaterThan(0);
+    expect(sparse.params).toEqual(dense.params);
+  });
+});

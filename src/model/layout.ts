@@ -148,10 +148,12 @@ export function parameterLayout(config: ResolvedConfig): ParameterLayout {
       floats += Math.ceil(size / ALIGN) * ALIGN;
     }
   }
-  // A dense or conv2d layer on the data rows themselves (or on them reshaped to HWC) may skip their
-  // zeros (src/ops/sparse-data.ts).
+  // A dense or conv2d layer on the data rows (themselves, reshaped to HWC, with one-hot labels
+  // appended or after dropout: as sparse or sparser) may skip their zeros (src/ops/sparse-data.ts).
   const data = new Set([graph.x]);
-  for (const s of graph.ops) if (s.kind === 'reshape' && s.input === graph.x) data.add(s.output);
-  for (const s of graph.ops) if ((s.kind === 'dense' || s.kind === 'conv2d') && data.has(s.input)) s.onData = true;
+  for (const s of graph.ops) {
+    if ((s.kind === 'reshape' || s.kind === 'condition' || s.kind === 'dropout') && data.has(s.input)) data.add(s.output);
+    if ((s.kind === 'dense' || s.kind === 'conv2d') && data.has(s.input)) s.onData = true;
+  }
   return { tensors, graph, floats };
 }
