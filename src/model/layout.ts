@@ -7,6 +7,7 @@
 import { ConfigError } from '../errors.js';
 import { LAYERS, type LayerConfig, opFor, type OpSpec } from '../ops/registry.js';
 import type { Init } from '../ops/types.js';
+import { RELU, type Zeros } from '../ops/sparse-data.js';
 import { ACTIVATIONS, type ResolvedConfig } from './config.js';
 
 export interface TensorInfo {
@@ -148,12 +149,17 @@ export function parameterLayout(config: ResolvedConfig): ParameterLayout {
       floats += Math.ceil(size / ALIGN) * ALIGN;
     }
   }
-  // A dense or conv2d layer on the data rows (themselves, reshaped to HWC, with one-hot labels
-  // appended or after dropout: as sparse or sparser) may skip their zeros (src/ops/sparse-data.ts).
-  const data = new Set([graph.x]);
+  // A layer on the data rows or on a ReLU's output (themselves, reshaped or flattened, with one-hot
+  // labels appended or after dropout: as sparse or sparser) may skip their zeros (src/ops/sparse-data.ts).
+  const zeros = new Map<number, Zeros>([[graph.x, 'data']]);
   for (const s of graph.ops) {
-    if ((s.kind === 'reshape' || s.kind === 'condition' || s.kind === 'dropout') && data.has(s.input)) data.add(s.output);
-    if ((s.kind === 'dense' || s.kind === 'conv2d') && data.has(s.input)) s.onData = true;
+    const from = 'input' in s ? zeros.get(s.input) : undefined;
+    if (s.kind === 'reshape' || s.kind === 'flatten' || s.kind === 'condition' || s.kind === 'dropout') {
+      if (from) zeros.set(s.output, from);
+    } else if (s.kind === 'dense' || s.kind === 'conv2d' || s.kind === 'conv-transpose2d') {
+      if (from) s.inputZeros = from;
+      if (s.act === RELU) zeros.set(s.output, 'relu');
+    }
   }
   return { tensors, graph, floats };
 }

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
 import { columnRanges } from './conv-units.js';
 import { layerActivation, layerInt } from './layer-checks.js';
+import { RELU, sparseEnough, type Zeros } from './sparse-data.js';
 import type { Op } from './types.js';
 
 /** C × H × W in, O × Ho × Wo out, square kernel k; `dcols` the output gradient's patches. */
@@ -15,6 +16,8 @@ export interface ConvTranspose2dSpec {
   kind: 'conv-transpose2d'; name: string; layer: number; input: number; output: number; cols: number; dcols: number;
   C: number; H: number; W: number; O: number; k: number; stride: number; pad: number; Ho: number; Wo: number;
   weight: number; bias: number; act: number; alpha: number;
+  /** Where its input's zeros come from, if it has many (set by the layout): skipped when sparse enough. */
+  inputZeros?: Zeros;
 }
 
 /** `{ type: 'conv-transpose2d', filters: 32, kernel: 4, stride: 2, padding: 1, outputPadding: 0 }`. */
@@ -23,6 +26,8 @@ export interface ConvTranspose2dLayer {
 }
 
 const patch = (s: ConvTranspose2dSpec) => s.O * s.k * s.k;
+/** A ReLU layer's output gradient (after act_backward), and so its patches, are zero wherever its output is. */
+const outputZeros = (s: ConvTranspose2dSpec): Zeros | undefined => (s.act === RELU ? 'relu' : undefined);
 
 export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
   // torch.nn.ConvTranspose2d's initialisation: fan-in is weight.size(1)·k·k = out·k·k.
@@ -32,7 +37,9 @@ export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
   ],
   forward(c, s, rows) {
     const K = patch(s);
-    c.k.gemm_nn(rows * s.H * s.W, K, s.C, c.buffer[s.input], s.C, c.params + 4 * s.weight, K, c.buffer[s.cols], K, 0, c.pack);
+    const x = c.buffer[s.input], n = rows * s.H * s.W;
+    const gemm = sparseEnough(c, s.inputZeros, x, n * s.C) ? c.k.gemm_nn_skip : c.k.gemm_nn;
+    gemm(n, K, s.C, x, s.C, c.params + 4 * s.weight, K, c.buffer[s.cols], K, 0, c.pack);
     c.k.col2im(c.buffer[s.output], c.buffer[s.cols], rows, s.Ho, s.Wo, s.O, s.k, s.k, s.stride, s.pad, s.H, s.W, 0);
     c.k.bias_act(c.buffer[s.output], rows * s.Ho * s.Wo, s.O, c.params + 4 * s.bias, s.act, s.alpha);
   },
@@ -41,13 +48,18 @@ export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
     if (s.act !== 0) c.k.act_backward(c.gradient[s.output], c.buffer[s.output], rows * s.Ho * s.Wo * s.O, s.act, s.alpha);
     c.k.im2col(c.buffer[s.dcols], c.gradient[s.output], rows, s.Ho, s.Wo, s.O, s.k, s.k, s.stride, s.pad, s.H, s.W);
     if (c.gradient[s.input] === 0) return;
-    c.k.gemm_nt(rows * s.H * s.W, s.C, K, c.buffer[s.dcols], K, c.params + 4 * s.weight, K, c.gradient[s.input], s.C, 0, c.pack);
+    const gemm = sparseEnough(c, outputZeros(s), c.gradient[s.output], rows * s.Ho * s.Wo * s.O) ? c.k.gemm_nt_skip : c.k.gemm_nt;
+    gemm(rows * s.H * s.W, s.C, K, c.buffer[s.dcols], K, c.params + 4 * s.weight, K, c.gradient[s.input], s.C, 0, c.pack);
   },
   // Owned by patch columns of the [C, K] weight, the bias with the last (see conv-units.ts).
   units: (s) => patch(s),
   backwardParams(c, s, u0, u1, rows, accumulate) {
     const K = patch(s), beta = accumulate ? 1 : 0;
-    c.k.gemm_tn(s.C, u1 - u0, rows * s.H * s.W, c.buffer[s.input], s.C, c.buffer[s.dcols] + 4 * u0, K, c.grads + 4 * (s.weight + u0), K, beta, c.pack);
+    // dW = Xᵀ·dZ's patches skips the patches' zeros (4 columns at a time) if they are sparse, else
+    // X's (4 channels); the first runs transposed, packing only X's narrow panels (see conv2d's).
+    const gemm = sparseEnough(c, outputZeros(s), c.gradient[s.output], rows * s.Ho * s.Wo * s.O) ? c.k.gemm_tn_skip
+      : sparseEnough(c, s.inputZeros, c.buffer[s.input], rows * s.H * s.W * s.C) ? c.k.gemm_tn_skip_a : c.k.gemm_tn;
+    gemm(s.C, u1 - u0, rows * s.H * s.W, c.buffer[s.input], s.C, c.buffer[s.dcols] + 4 * u0, K, c.grads + 4 * (s.weight + u0), K, beta, c.pack);
     if (u1 === K) c.k.col_sums(c.grads + 4 * s.bias, c.gradient[s.output], rows * s.Ho * s.Wo, s.O, s.O, beta);
   },
   parameterRanges: (s, u0, u1) => columnRanges(s.weight, s.C, patch(s), s.bias, s.O, u0, u1),

@@ -6,7 +6,7 @@ import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
 import { layerActivation } from './layer-checks.js';
-import { sparseEnough } from './sparse-data.js';
+import { RELU, sparseEnough, type Zeros } from './sparse-data.js';
 import type { Op, OpContext } from './types.js';
 
 /**
@@ -17,8 +17,8 @@ export interface DenseSpec {
   kind: 'dense'; name: string; layer: number; input: number; output: number; inDim: number; outDim: number; weight: number; bias: number; act: number;
   /** Leaky ReLU's slope or ELU's α. */
   alpha: number;
-  /** Its input is the data rows (set by the layout): it skips their zeros when they are sparse. */
-  onData?: boolean;
+  /** Where its input's zeros come from, if it has many (set by the layout): skipped when sparse enough. */
+  inputZeros?: Zeros;
 }
 
 /**
@@ -30,10 +30,8 @@ export interface DenseLayer { type: 'dense'; units: number; activation?: Activat
 
 const IDENTITY = 0;
 
-/** Whether the data rows at x (rows × inDim) are sparse enough to skip their zeros. */
-function sparseData(c: OpContext, s: DenseSpec, x: number, rows: number): boolean {
-  return s.onData === true && sparseEnough(c, x, rows * s.inDim);
-}
+/** A ReLU layer's output gradient (after act_backward) is zero wherever its output is. */
+const outputZeros = (s: DenseSpec): Zeros | undefined => (s.act === RELU ? 'relu' : undefined);
 
 export const dense: Op<DenseSpec, DenseLayer> = {
   // torch.nn.Linear's initialisation: weight and bias uniform in ±1/√in.
@@ -43,20 +41,24 @@ export const dense: Op<DenseSpec, DenseLayer> = {
   ],
   forward(c, s, rows) {
     const x = c.buffer[s.input];
-    const gemm = sparseData(c, s, x, rows) ? c.k.gemm_nt_bias_act_skip : c.k.gemm_nt_bias_act;
+    const gemm = sparseEnough(c, s.inputZeros, x, rows * s.inDim) ? c.k.gemm_nt_bias_act_skip : c.k.gemm_nt_bias_act;
     gemm(rows, s.outDim, s.inDim, x, s.inDim, c.params + 4 * s.weight, s.inDim,
       c.buffer[s.output], s.outDim, c.params + 4 * s.bias, s.act, s.alpha, c.pack);
   },
   backwardInput(c, s, rows) {
     if (s.act !== IDENTITY) c.k.act_backward(c.gradient[s.output], c.buffer[s.output], rows * s.outDim, s.act, s.alpha);
     if (c.gradient[s.input] === 0) return; // the data: nothing to propagate into
-    c.k.gemm_nn(rows, s.inDim, s.outDim, c.gradient[s.output], s.outDim, c.params + 4 * s.weight, s.inDim,
-      c.gradient[s.input], s.inDim, 0, c.pack);
+    const dy = c.gradient[s.output];
+    const gemm = sparseEnough(c, outputZeros(s), dy, rows * s.outDim) ? c.k.gemm_nn_skip : c.k.gemm_nn;
+    gemm(rows, s.inDim, s.outDim, dy, s.outDim, c.params + 4 * s.weight, s.inDim, c.gradient[s.input], s.inDim, 0, c.pack);
   },
   units: (s) => s.outDim,
   backwardParams(c, s, u0, u1, rows, accumulate) {
     const beta = accumulate ? 1 : 0;
-    const gemm = sparseData(c, s, c.buffer[s.input], rows) ? c.k.gemm_tn_skip : c.k.gemm_tn;
+    // dW = dYᵀ·X skips X's zeros (4 inputs at a time) if they are sparse, else dY's (4 units); the
+    // first runs transposed, packing only dY's narrow panels (see conv2d's weight gradient).
+    const gemm = sparseEnough(c, s.inputZeros, c.buffer[s.input], rows * s.inDim) ? c.k.gemm_tn_skip
+      : sparseEnough(c, outputZeros(s), c.gradient[s.output], rows * s.outDim) ? c.k.gemm_tn_skip_a : c.k.gemm_tn;
     gemm(u1 - u0, s.inDim, rows, c.gradient[s.output] + 4 * u0, s.outDim, c.buffer[s.input], s.inDim,
       c.grads + 4 * (s.weight + u0 * s.inDim), s.inDim, beta, c.pack);
     c.k.col_sums(c.grads + 4 * (s.bias + u0), c.gradient[s.output] + 4 * u0, rows, u1 - u0, s.outDim, beta);
