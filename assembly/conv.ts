@@ -127,13 +127,19 @@ export function col2im(dst: usize, src: usize, rows: i32, H: i32, W: i32, C: i32
 /**
  * Per row, an a × b matrix transposed: dst_r[j][i] = src_r[i][j]. HWC (a = pixels, b = channels)
  * to CHW, which is the order PyTorch's flatten gives a dense layer; with a and b swapped, back.
+ * 4×4 blocks go through registers (dcgan28's 49 × 64 per row: 0.66 ms a 128-row batch one float
+ * at a time), the edges one float at a time.
  */
 export function transpose_rows(dst: usize, src: usize, rows: i32, a: i32, b: i32): void {
-  const size = <usize>a * <usize>b;
+  const size = <usize>a * <usize>b, a4 = a & ~3, b4 = b & ~3;
+  const srcRow = <usize>b << 2, dstRow = <usize>a << 2;
   for (let r = 0; r < rows; r++) {
     const s = src + ((<usize>r * size) << 2), d = dst + ((<usize>r * size) << 2);
+    for (let i = 0; i < a4; i += 4) {
+      for (let j = 0; j < b4; j += 4) transpose4(s + <usize>i * srcRow + (<usize>j << 2), srcRow, d + <usize>j * dstRow + (<usize>i << 2), dstRow);
+    }
     for (let i = 0; i < a; i++) {
-      for (let j = 0; j < b; j++) store<f32>(d + ((<usize>j * <usize>a + <usize>i) << 2), load<f32>(s + ((<usize>i * <usize>b + <usize>j) << 2)));
+      for (let j = i < a4 ? b4 : 0; j < b; j++) store<f32>(d + <usize>j * dstRow + (<usize>i << 2), load<f32>(s + <usize>i * srcRow + (<usize>j << 2)));
     }
   }
 }

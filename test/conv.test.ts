@@ -101,4 +101,19 @@ describe.each(['simd', 'relaxed'] as const)('convolutions as GEMMs (%s build)', 
       K.arena.release(mark);
     }
   });
+
+  it('transpose_rows (flatten\'s HWC → CHW and back) moves every value exactly, 4×4 blocks and edges', async () => {
+    const K = await kernels(build), next = rng(38);
+    for (const [rows, a, b] of [[2, 49, 64], [3, 7, 5], [1, 1, 9], [2, 4, 4], [2, 13, 6], [1, 64, 49]]) {
+      const mark = K.arena.mark();
+      const x = randomArray(rows * a * b, next), dst = K.arena.allocFloats(x.length);
+      K.k.transpose_rows(dst, K.put(x), rows, a, b);
+      const want = Float32Array.from({ length: x.length }, (_, i) => {
+        const r = Math.floor(i / (a * b)), j = Math.floor((i % (a * b)) / a), p = i % a; // dst_r[j][p] = src_r[p][j]
+        return x[r * a * b + p * b + j];
+      });
+      expect(Array.from(K.get(dst, x.length)), `${rows} × ${a} × ${b}`).toEqual(Array.from(want));
+      K.arena.release(mark);
+    }
+  });
 });
