@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
 import { columnRanges } from './conv-units.js';
 import { layerActivation, layerInt } from './layer-checks.js';
-import { RELU, sparseEnough, type Zeros } from './sparse-data.js';
+import { gradientZeros, sparseEnough, type Zeros } from './sparse-data.js';
 import type { Op } from './types.js';
 
 /** C × H × W in, O × Ho × Wo out, square kernel k; `dcols` the output gradient's patches. */
@@ -26,8 +26,6 @@ export interface ConvTranspose2dLayer {
 }
 
 const patch = (s: ConvTranspose2dSpec) => s.O * s.k * s.k;
-/** A ReLU layer's output gradient (after act_backward), and so its patches, are zero wherever its output is. */
-const outputZeros = (s: ConvTranspose2dSpec): Zeros | undefined => (s.act === RELU ? 'relu' : undefined);
 
 export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
   // torch.nn.ConvTranspose2d's initialisation: fan-in is weight.size(1)·k·k = out·k·k.
@@ -48,7 +46,7 @@ export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
     if (s.act !== 0) c.k.act_backward(c.gradient[s.output], c.buffer[s.output], rows * s.Ho * s.Wo * s.O, s.act, s.alpha);
     c.k.im2col(c.buffer[s.dcols], c.gradient[s.output], rows, s.Ho, s.Wo, s.O, s.k, s.k, s.stride, s.pad, s.H, s.W);
     if (c.gradient[s.input] === 0) return;
-    const gemm = sparseEnough(c, outputZeros(s), c.gradient[s.output], rows * s.Ho * s.Wo * s.O) ? c.k.gemm_nt_skip : c.k.gemm_nt;
+    const gemm = sparseEnough(c, gradientZeros(s.act), c.gradient[s.output], rows * s.Ho * s.Wo * s.O) ? c.k.gemm_nt_skip : c.k.gemm_nt;
     gemm(rows * s.H * s.W, s.C, K, c.buffer[s.dcols], K, c.params + 4 * s.weight, K, c.gradient[s.input], s.C, 0, c.pack);
   },
   // Owned by patch columns of the [C, K] weight, the bias with the last (see conv-units.ts).
@@ -57,7 +55,7 @@ export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
     const K = patch(s), beta = accumulate ? 1 : 0;
     // dW = Xᵀ·dZ's patches skips the patches' zeros (4 columns at a time) if they are sparse, else
     // X's (4 channels); the first runs transposed, packing only X's narrow panels (see conv2d's).
-    const gemm = sparseEnough(c, outputZeros(s), c.gradient[s.output], rows * s.Ho * s.Wo * s.O) ? c.k.gemm_tn_skip
+    const gemm = sparseEnough(c, gradientZeros(s.act), c.gradient[s.output], rows * s.Ho * s.Wo * s.O) ? c.k.gemm_tn_skip
       : sparseEnough(c, s.inputZeros, c.buffer[s.input], rows * s.H * s.W * s.C) ? c.k.gemm_tn_skip_a : c.k.gemm_tn;
     gemm(s.C, u1 - u0, rows * s.H * s.W, c.buffer[s.input], s.C, c.buffer[s.dcols] + 4 * u0, K, c.grads + 4 * (s.weight + u0), K, beta, c.pack);
     if (u1 === K) c.k.col_sums(c.grads + 4 * s.bias, c.gradient[s.output], rows * s.Ho * s.Wo, s.O, s.O, beta);

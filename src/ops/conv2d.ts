@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
 import { columnRanges } from './conv-units.js';
 import { layerActivation, layerInt } from './layer-checks.js';
-import { RELU, sparseEnough, type Zeros } from './sparse-data.js';
+import { gradientZeros, sparseEnough, type Zeros } from './sparse-data.js';
 import type { Op, OpContext } from './types.js';
 
 /** A conv2d layer: C × H × W in, O × Ho × Wo out, square kernel k; `cols`/`dcols` its patch scratch buffers. */
@@ -28,8 +28,6 @@ const pixels = (s: Conv2dSpec) => s.Ho * s.Wo;
 
 /** Whether the input of `rows` rows is sparse enough for its patches to skip their zeros. */
 const sparseInput = (c: OpContext, s: Conv2dSpec, rows: number) => sparseEnough(c, s.inputZeros, c.buffer[s.input], rows * s.C * s.H * s.W);
-/** A ReLU layer's output gradient (after act_backward) is zero wherever its output is. */
-const outputZeros = (s: Conv2dSpec): Zeros | undefined => (s.act === RELU ? 'relu' : undefined);
 
 export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
   // torch.nn.Conv2d's initialisation: weight and bias uniform in ±1/√(in·k·k).
@@ -48,7 +46,7 @@ export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
     const K = patch(s), n = rows * pixels(s);
     if (s.act !== 0) c.k.act_backward(c.gradient[s.output], c.buffer[s.output], n * s.O, s.act, s.alpha);
     if (c.gradient[s.input] === 0) return; // the data: nothing to propagate into
-    const dz = c.gradient[s.output], gemm = sparseEnough(c, outputZeros(s), dz, n * s.O) ? c.k.gemm_nn_skip : c.k.gemm_nn;
+    const dz = c.gradient[s.output], gemm = sparseEnough(c, gradientZeros(s.act), dz, n * s.O) ? c.k.gemm_nn_skip : c.k.gemm_nn;
     gemm(n, K, s.O, dz, s.O, c.params + 4 * s.weight, K, c.buffer[s.dcols], K, 0, c.pack);
     c.k.col2im(c.gradient[s.input], c.buffer[s.dcols], rows, s.H, s.W, s.C, s.k, s.k, s.stride, s.pad, s.Ho, s.Wo, 0);
   },
@@ -61,7 +59,7 @@ export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
     // steps kept; dZ 18 %, 55 % of 4-channel steps kept), 6.2 ms against 7.3. The first runs
     // transposed and packs only dZ's narrow panels; the second packs every patch column of B.
     const gemm = sparseInput(c, s, rows) ? c.k.gemm_tn_skip
-      : sparseEnough(c, outputZeros(s), c.gradient[s.output], n * s.O) ? c.k.gemm_tn_skip_a : c.k.gemm_tn;
+      : sparseEnough(c, gradientZeros(s.act), c.gradient[s.output], n * s.O) ? c.k.gemm_tn_skip_a : c.k.gemm_tn;
     gemm(s.O, u1 - u0, n, c.gradient[s.output], s.O, c.buffer[s.cols] + 4 * u0, K, c.grads + 4 * (s.weight + u0), K, beta, c.pack);
     if (u1 === K) c.k.col_sums(c.grads + 4 * s.bias, c.gradient[s.output], n, s.O, s.O, beta);
   },

@@ -6,7 +6,7 @@ import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
 import { layerActivation } from './layer-checks.js';
-import { RELU, sparseEnough, type Zeros } from './sparse-data.js';
+import { gradientZeros, sparseEnough, type Zeros } from './sparse-data.js';
 import type { Op, OpContext } from './types.js';
 
 /**
@@ -30,8 +30,6 @@ export interface DenseLayer { type: 'dense'; units: number; activation?: Activat
 
 const IDENTITY = 0;
 
-/** A ReLU layer's output gradient (after act_backward) is zero wherever its output is. */
-const outputZeros = (s: DenseSpec): Zeros | undefined => (s.act === RELU ? 'relu' : undefined);
 
 export const dense: Op<DenseSpec, DenseLayer> = {
   // torch.nn.Linear's initialisation: weight and bias uniform in ±1/√in.
@@ -49,7 +47,7 @@ export const dense: Op<DenseSpec, DenseLayer> = {
     if (s.act !== IDENTITY) c.k.act_backward(c.gradient[s.output], c.buffer[s.output], rows * s.outDim, s.act, s.alpha);
     if (c.gradient[s.input] === 0) return; // the data: nothing to propagate into
     const dy = c.gradient[s.output];
-    const gemm = sparseEnough(c, outputZeros(s), dy, rows * s.outDim) ? c.k.gemm_nn_skip : c.k.gemm_nn;
+    const gemm = sparseEnough(c, gradientZeros(s.act), dy, rows * s.outDim) ? c.k.gemm_nn_skip : c.k.gemm_nn;
     gemm(rows, s.inDim, s.outDim, dy, s.outDim, c.params + 4 * s.weight, s.inDim, c.gradient[s.input], s.inDim, 0, c.pack);
   },
   units: (s) => s.outDim,
@@ -58,7 +56,7 @@ export const dense: Op<DenseSpec, DenseLayer> = {
     // dW = dYᵀ·X skips X's zeros (4 inputs at a time) if they are sparse, else dY's (4 units); the
     // first runs transposed, packing only dY's narrow panels (see conv2d's weight gradient).
     const gemm = sparseEnough(c, s.inputZeros, c.buffer[s.input], rows * s.inDim) ? c.k.gemm_tn_skip
-      : sparseEnough(c, outputZeros(s), c.gradient[s.output], rows * s.outDim) ? c.k.gemm_tn_skip_a : c.k.gemm_tn;
+      : sparseEnough(c, gradientZeros(s.act), c.gradient[s.output], rows * s.outDim) ? c.k.gemm_tn_skip_a : c.k.gemm_tn;
     gemm(u1 - u0, s.inDim, rows, c.gradient[s.output] + 4 * u0, s.outDim, c.buffer[s.input], s.inDim,
       c.grads + 4 * (s.weight + u0 * s.inDim), s.inDim, beta, c.pack);
     c.k.col_sums(c.grads + 4 * (s.bias + u0), c.gradient[s.output] + 4 * u0, rows, u1 - u0, s.outDim, beta);

@@ -40,3 +40,6 @@ const SAMPLE = 1 << 16;
 
 /** The ReLU's code in ACTIVATIONS: its outputs and the gradients back through it have exact zeros. */
 export const RELU: number = ACTIVATIONS.indexOf('relu');
+
+/** Where a layer's output gradient (after act_backward) gets zeros: a ReLU's is zero wherever its output is. */
+export const gradientZeros = (act: number): Zeros | undefined => (act === RELU ? 'relu' : undefined);
