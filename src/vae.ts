@@ -12,6 +12,7 @@ import { checkParameterRecord, checkTensors, encodeModel, type ModelMemory, type
 import { checkModelFits } from './model/memory.js';
 import { formatSummary, type ModelSummary, summarize } from './model/summary.js';
 import { decodeSafetensors } from './model/safetensors.js';
+import { readTensor, writeTensor } from './model/tensors.js';
 import { type Executor, InThreadExecutor, perExample } from './executor.js';
 import { copyIn, copyLabels, type DataInput, type LabelInput, loadRows, type RowCheck, rowCount, splitHead } from './input.js';
 import { createMemory, INITIAL_PAGES, instantiate, type KernelExports, kernelModule, type KernelModule } from './kernels.js';
@@ -290,7 +291,7 @@ export class VAE {
   /** Copies of every parameter tensor, by PyTorch-style name. */
   getParameters(): Record<string, Float32Array> {
     if (this.calls.disposed) throw new DisposedError('this VAE was disposed');
-    return Object.fromEntries(this.layout.tensors.map((t) => [t.name, this.arena.f32(this.regions.params + 4 * t.offset, t.size).slice()]));
+    return Object.fromEntries(this.layout.tensors.map((t) => [t.name, readTensor(this.arena, this.regions.params, t)]));
   }
 
   /**
@@ -300,7 +301,7 @@ export class VAE {
   setParameters(tensors: Record<string, Float32Array>): void {
     if (this.calls.disposed) throw new DisposedError('this VAE was disposed');
     checkParameterRecord(this.layout, tensors);
-    for (const t of this.layout.tensors) this.arena.f32(this.regions.params + 4 * t.offset, t.size).set(tensors[t.name]);
+    for (const t of this.layout.tensors) writeTensor(this.arena, this.regions.params, t, tensors[t.name]);
   }
 
   /** The noise ε the model draws for dataset rows `indices` in epoch `stream`: rows × samples × latentDim (samples: IWAE's k, default 1). */
@@ -326,7 +327,7 @@ export class VAE {
       const s = new InThreadExecutor(this.k, this.plan).step(ref, idx, ref.rows, stream, 0, 0, this.config.beta, resolveFit({}).optimizer, false);
       const g = this.plan.grads;
       this.k.scale(g, this.layout.floats, 1 / ref.rows);
-      const gradients = Object.fromEntries(this.layout.tensors.map((t) => [t.name, this.arena.f32(g + 4 * t.offset, t.size).slice()]));
+      const gradients = Object.fromEntries(this.layout.tensors.map((t) => [t.name, readTensor(this.arena, g, t)]));
       return { ...perExample(s, ref.rows, this.config.beta), gradients };
     });
   }

@@ -10,6 +10,7 @@ import { resolveConfig, type ResolvedConfig, type VAEConfig } from './config.js'
 import { type ParameterLayout, parameterLayout } from './layout.js';
 import type { ModelRegions } from './plan.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor, type SafetensorsFile } from './safetensors.js';
+import { readTensor, writeTensor } from './tensors.js';
 
 /** A model's memory as the file functions see it. */
 export interface ModelMemory {
@@ -32,7 +33,7 @@ export function encodeModel(m: ModelMemory, optimizer: boolean): Uint8Array {
   const entries: [string, NamedTensor][] = [];
   const regions = [m.regions.params, m.regions.adamM, m.regions.adamV].slice(0, optimizer ? 3 : 1);
   regions.forEach((base, i) => {
-    for (const t of m.layout.tensors) entries.push([PREFIXES[i] + t.name, { shape: t.shape, data: m.arena.f32(base + 4 * t.offset, t.size) }]);
+    for (const t of m.layout.tensors) entries.push([PREFIXES[i] + t.name, { shape: t.shape, data: readTensor(m.arena, base, t) }]);
   });
   return encodeSafetensors(entries, {
     format: 'pt',
@@ -116,7 +117,7 @@ export function restoreModel(m: ModelMemory, decoded: SafetensorsFile): void {
     m.arena.f32(m.regions.adamV, m.layout.floats).fill(0);
   }
   PREFIXES.slice(0, withOptimizer ? 3 : 1).forEach((prefix, i) => {
-    for (const t of m.layout.tensors) m.arena.f32(regions[i] + 4 * t.offset, t.size).set(tensors.get(prefix + t.name)!.data);
+    for (const t of m.layout.tensors) writeTensor(m.arena, regions[i], t, tensors.get(prefix + t.name)!.data);
   });
   const int = (key: string) => {
     const v = Number(metadata[key] ?? '0');

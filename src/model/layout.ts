@@ -17,6 +17,8 @@ export interface TensorInfo {
   offset: number;
   size: number;
   init: Init;
+  /** Held channels-last (see TensorDecl): read and write it through src/model/tensors.ts. */
+  channelsLast?: boolean;
 }
 
 /** The ops over numbered buffers: which buffer is the data, the head [μ | log σ²], z and the decoder's output. */
@@ -144,7 +146,7 @@ export function parameterLayout(config: ResolvedConfig): ParameterLayout {
   for (const spec of graph.ops) {
     for (const t of opFor(spec).parameters(spec)) {
       const size = t.shape.reduce((a, b) => a * b, 1);
-      tensors.push({ name: t.name, shape: t.shape, offset: floats, size, init: t.init });
+      tensors.push({ name: t.name, shape: t.shape, offset: floats, size, init: t.init, ...(t.channelsLast ? { channelsLast: true } : {}) });
       (spec as unknown as Record<string, number>)[t.field] = floats;
       floats += Math.ceil(size / ALIGN) * ALIGN;
     }

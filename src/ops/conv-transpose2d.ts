@@ -1,5 +1,6 @@
-// The conv-transpose2d op: PyTorch's ConvTranspose2d (weight [in, out, k, k], output_padding)
-// followed by its activation, on images held pixel-major (HWC per row). Forward: every input
+// The conv-transpose2d op: PyTorch's ConvTranspose2d (weight [in, out, k, k], held channels-last
+// as [in, k, k, out] like the patches' (ky, kx, o) order; output_padding) followed by its
+// activation, on images held pixel-major (HWC per row). Forward: every input
 // pixel's contribution X·W in one GEMM, scattered onto the output grid (col2im), then bias and
 // activation; backward: the output gradient's patches (im2col) times Wᵀ, and for the weight
 // gradient Xᵀ times those patches. Its units are the weight's patch columns (see conv-units.ts).
@@ -30,7 +31,7 @@ const patch = (s: ConvTranspose2dSpec) => s.O * s.k * s.k;
 export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
   // torch.nn.ConvTranspose2d's initialisation: fan-in is weight.size(1)·k·k = out·k·k.
   parameters: (s) => [
-    { name: `${s.name}.weight`, shape: [s.C, s.O, s.k, s.k], field: 'weight', init: { kind: 'uniform', bound: 1 / Math.sqrt(patch(s)), stream: 2 * s.layer + 1 } },
+    { name: `${s.name}.weight`, shape: [s.C, s.O, s.k, s.k], field: 'weight', channelsLast: true, init: { kind: 'uniform', bound: 1 / Math.sqrt(patch(s)), stream: 2 * s.layer + 1 } },
     { name: `${s.name}.bias`, shape: [s.O], field: 'bias', init: { kind: 'uniform', bound: 1 / Math.sqrt(patch(s)), stream: 2 * s.layer + 2 } },
   ],
   forward(c, s, rows) {

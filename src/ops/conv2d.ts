@@ -1,5 +1,6 @@
 // The conv2d op: PyTorch's Conv2d followed by its activation, on images held pixel-major (HWC
-// per row). Forward: the rows' patches (im2col, PyTorch's (c, ky, kx) order) times Wᵀ in one GEMM
+// per row). Forward: the rows' patches (im2col, (ky, kx, c) order: the weight is held
+// channels-last, [out, kh, kw, in]) times Wᵀ in one GEMM
 // over all pixels of all rows, the bias and activation fused into its tile stores; backward: ∂/∂Z
 // (activation first), the patches' gradient ∂Z·W scattered back (col2im); the weight gradient of
 // patch columns [u0, u1) is one GEMM over every pixel of the pass's rows, in order.
@@ -32,7 +33,7 @@ const sparseInput = (c: OpContext, s: Conv2dSpec, rows: number) => sparseEnough(
 export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
   // torch.nn.Conv2d's initialisation: weight and bias uniform in ±1/√(in·k·k).
   parameters: (s) => [
-    { name: `${s.name}.weight`, shape: [s.O, s.C, s.k, s.k], field: 'weight', init: { kind: 'uniform', bound: 1 / Math.sqrt(patch(s)), stream: 2 * s.layer + 1 } },
+    { name: `${s.name}.weight`, shape: [s.O, s.C, s.k, s.k], field: 'weight', channelsLast: true, init: { kind: 'uniform', bound: 1 / Math.sqrt(patch(s)), stream: 2 * s.layer + 1 } },
     { name: `${s.name}.bias`, shape: [s.O], field: 'bias', init: { kind: 'uniform', bound: 1 / Math.sqrt(patch(s)), stream: 2 * s.layer + 2 } },
   ],
   forward(c, s, rows) {

@@ -53,9 +53,15 @@ export type Init = { kind: 'uniform'; bound: number; stream: number } | { kind: 
  */
 export interface TensorDecl {
   name: string;
+  /** PyTorch's shape (what the API and files show). */
   shape: number[];
   init: Init;
   field: string;
+  /**
+   * A conv weight [a, b, kh, kw] held as [a, kh, kw, b] (PyTorch's channels_last memory format),
+   * the patch order of assembly/conv.ts; src/model/tensors.ts permutes at the API and in files.
+   */
+  channelsLast?: boolean;
 }
 
 /**
