@@ -3,7 +3,7 @@
 // float64 loops written from PyTorch's definitions (NCHW, weights [out, in, kh, kw] and
 // [in, out, kh, kw], held channels-last by the kernels) on odd shapes: channels 1, 3, 5 (and 8: runs of whole vectors); sizes 1, 7, 28; strides 1, 2; paddings 0, 1; kernels 3, 4.
 import { describe, expect, it } from 'vitest';
-import { VAE } from '../src/index.js';
+import { VAE, type VAEConfig } from '../src/index.js';
 import { decodeSafetensors } from '../src/model/safetensors.js';
 import { type Kernels, kernels, randomArray, rng, worstError } from './helpers.js';
 
@@ -133,11 +133,11 @@ describe.each(['simd', 'relaxed'] as const)('convolutions as GEMMs (%s build)', 
 // checks the same through files; here the file's tensors must equal getParameters().)
 describe('conv weights at the API', () => {
   const C = 3, S = 6, F = 4, L = 2; // 3×6×6 images, 4 filters, latent 2
-  const config = {
-    inputDim: C * S * S, inputShape: [C, S, S] as [number, number, number], latentDim: L, seed: 3,
-    encoder: [{ type: 'conv2d' as const, filters: F, kernel: 3, stride: 2, padding: 1 }, { type: 'flatten' as const }],
-    decoder: [{ type: 'dense' as const, units: F * 9 }, { type: 'reshape' as const, shape: [F, 3, 3] },
-      { type: 'conv-transpose2d' as const, filters: C, kernel: 3, stride: 2, padding: 1, outputPadding: 1 }],
+  const config: VAEConfig = {
+    inputDim: C * S * S, inputShape: [C, S, S], latentDim: L, seed: 3,
+    encoder: [{ type: 'conv2d', filters: F, kernel: 3, stride: 2, padding: 1 }, { type: 'flatten' }],
+    decoder: [{ type: 'dense', units: F * 9 }, { type: 'reshape', shape: [F, 3, 3] },
+      { type: 'conv-transpose2d', filters: C, kernel: 3, stride: 2, padding: 1, outputPadding: 1 }],
   };
   const relu = (v: number) => Math.max(0, v);
   function encodeMean(p: Record<string, Float32Array>, x: Float32Array): number[] {
