@@ -4,7 +4,8 @@
 // worker's share of the weight gradients (1/w of every layer's output units, over all 128 rows)
 // and their Adam update. This times, on one thread, the kernels one worker runs in each phase
 // at w = 1, 2, 4, 8, 16 (the calls src/ops makes, at the same shapes; real MNIST rows, so the
-// first layer skips zeros as in training): the compute of a step with w workers on w free cores,
+// first layer skips zeros as in training; the hidden activations are random, so the ReLU zeros
+// the head's GEMMs skip in training, about 1 % of a step, are not): the compute of a step with w workers on w free cores,
 // with what smaller GEMMs lose (each worker packs the whole weight for its shard's forward and
 // input gradient, and the batch's rows for its share of the weight gradients). Kernels timed
 // alone run with hot caches, so the measured 1-worker training step (same run; no barriers) is α
