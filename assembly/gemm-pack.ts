@@ -123,15 +123,31 @@ function packTransposed(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, 
  * number of steps and then each step's byte offset in an 8-column panel of B, (k − k0)·32; or,
  * for a panel with few zero steps, −1 and the panel packed as packA packs it.
  */
-export function packASkip(a: usize, sai: usize, sak: usize, i0: i32, mc: i32, k0: i32, kc: i32, dst: usize, ks: usize): void {
+export function packASkip(a: usize, sai: usize, sak: usize, i0: i32, mc: i32, k0: i32, kc: i32, dst: usize, ks: usize, group: i32 = 0): void {
   const zero = f32x4.splat(0);
   for (let p = 0; p < mc; p += MR) {
     const rows = min(MR, mc - p);
     const panel = dst + ((<usize>p * <usize>kc) << 2);
     const list = ks + ((<usize>(p >> 2) * <usize>(kc + 1)) << 2);
-    const src = a + <usize>(i0 + p) * sai + <usize>k0 * sak;
+    const src = a + <usize>groupedRow(i0 + p, group) * sai + <usize>k0 * sak;
     let t = 0, kk = 0;
-    if (rows == MR && sak == 4) {
+    if (group && (group & 3) == 0 && sai == 4 && ((i0 + p) % (4 * group) & 15) == 0 && p + 16 <= mc) {
+      // Four grouped panels whose rows are 4 adjacent columns: one 4×4 transpose a step.
+      packFourGrouped(src, <usize>group << 2, sak, kc, panel, list, kc);
+      p += 12; // with the loop's 4: the next unpacked panel
+      continue;
+    }
+    if (group) { // a grouped panel (see groupedRow): its 4 rows lie `group` rows apart
+      const step = <usize>group * sai;
+      for (; kk < kc; kk++) {
+        const q = src + <usize>kk * sak;
+        let v = f32x4.splat(load<f32>(q));
+        v = f32x4.replace_lane(v, 1, load<f32>(q + step));
+        v = f32x4.replace_lane(v, 2, load<f32>(q + 2 * step));
+        v = f32x4.replace_lane(v, 3, load<f32>(q + 3 * step));
+        t = keepStep(panel, list, t, kk, v);
+      }
+    } else if (rows == MR && sak == 4) {
       const k4 = kc & ~3;
       for (; kk < k4; kk += 4) {
         const s = src + (<usize>kk << 2);
@@ -157,7 +173,7 @@ export function packASkip(a: usize, sai: usize, sak: usize, i0: i32, mc: i32, k0
     // A panel that keeps most of its k runs faster as a dense panel (the indexed loads cost about
     // a fifth more a step: bench/sparse.mjs at 50 % random nonzeros, where 94 % of k survive):
     // packed again without skipping, and marked with the count −1.
-    if (<f32>t > DENSE_ABOVE * <f32>kc) {
+    if (<f32>t > DENSE_ABOVE * <f32>kc && !group) {
       packA(a, sai, sak, i0 + p, rows, k0, kc, panel);
       t = -1;
     }
@@ -167,3 +183,42 @@ export function packASkip(a: usize, sai: usize, sak: usize, i0: i32, mc: i32, k0
 
 /** Share of a panel's k above which packASkip packs it densely instead (see there). */
 const DENSE_ABOVE: f32 = 0.85;
+
+// Four consecutive grouped panels (see groupedRow) whose rows r are the 4 adjacent columns at
+// src + r·rowStep: per step one vector per r, transposed so that panel u gets lane u of each; a
+// step at which all 16 values are zero is dropped from all four at once. Panel u is written at
+// panel + u·4·kc floats with its list at list + u·(listFloats + 1) (as packASkip lays them out).
+// @ts-ignore: decorator
+@inline function packFourGrouped(src: usize, rowStep: usize, sak: usize, kc: i32, panel: usize, list: usize, listFloats: i32): void {
+  const zero = f32x4.splat(0), panelBytes = (<usize>kc * MR) << 2, listBytes = <usize>(listFloats + 1) << 2;
+  let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+  for (let kk = 0; kk < kc; kk++) {
+    const q = src + <usize>kk * sak;
+    const r0 = v128.load(q), r1 = v128.load(q + rowStep), r2 = v128.load(q + 2 * rowStep), r3 = v128.load(q + 3 * rowStep);
+    const any = v128.or(v128.or(f32x4.ne(r0, zero), f32x4.ne(r1, zero)), v128.or(f32x4.ne(r2, zero), f32x4.ne(r3, zero)));
+    if (!v128.any_true(any)) continue;
+    const a0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), a1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+    const a2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), a3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+    t0 = keepStep(panel, list, t0, kk, i32x4.shuffle(a0, a1, 0, 1, 4, 5));
+    t1 = keepStep(panel + panelBytes, list + listBytes, t1, kk, i32x4.shuffle(a0, a1, 2, 3, 6, 7));
+    t2 = keepStep(panel + 2 * panelBytes, list + 2 * listBytes, t2, kk, i32x4.shuffle(a2, a3, 0, 1, 4, 5));
+    t3 = keepStep(panel + 3 * panelBytes, list + 3 * listBytes, t3, kk, i32x4.shuffle(a2, a3, 2, 3, 6, 7));
+  }
+  store<i32>(list, t0);
+  store<i32>(list + listBytes, t1);
+  store<i32>(list + 2 * listBytes, t2);
+  store<i32>(list + 3 * listBytes, t3);
+}
+
+/**
+ * Row `i` of a problem whose 4-row panels are grouped (group > 0): in each block of 4·group rows,
+ * panel q holds rows q, q + group, q + 2·group, q + 3·group. For conv patches in (ky, kx, c) order
+ * with a 4-wide kernel and group = C, a panel is then 4 kernel columns of one channel, which share
+ * a ReLU's zeros more often than 4 channels at one pixel do. group 0: rows in order.
+ */
+// @ts-ignore: decorator
+@inline export function groupedRow(i: i32, group: i32): i32 {
+  if (!group) return i;
+  const block = 4 * group, inBlock = i % block;
+  return i - inBlock + (inBlock & 3) * group + (inBlock >> 2);
+}

@@ -15,8 +15,8 @@
 // it can be (see drive), else on the tile just stored, while it is in L1.
 
 import { bias_act_block, isVectorAct } from './elementwise';
-import { packA, packASkip, packB } from './gemm-pack';
-import { MR, NR, tile1x8, tile1x8Skip, tile1x8T, tile4x8, tile4x8Act, tile4x8ActSkip, tile4x8Skip, tile4x8T } from './gemm-tiles';
+import { groupedRow, packA, packASkip, packB } from './gemm-pack';
+import { MR, NR, tile1x8, tile1x8Skip, tile1x8T, tile4x8, tile4x8Act, tile4x8ActSkip, tile4x8Skip, tile4x8T, tile4x8TGrouped } from './gemm-tiles';
 
 export { madd, MR, NR, tile4x8 } from './gemm-tiles';
 export { transpose4 } from './gemm-pack';
@@ -70,7 +70,8 @@ function scaleMatrix(m: i32, n: i32, c: usize, ldc: i32, beta: f32): void {
 // is packed and swept densely. Its step lists take rowsPerBlock·(kc + 1) bytes after A's block:
 // at most 2·MC·KC.
 function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usize, sbk: usize, sbj: usize,
-               c: usize, ldc: i32, transC: bool, beta: f32, scratch: usize, bias: usize, act: i32, alpha: f32, skip: bool = false): void {
+               c: usize, ldc: i32, transC: bool, beta: f32, scratch: usize, bias: usize, act: i32, alpha: f32, skip: bool = false,
+               group: i32 = 0): void {
   const panel = scratch;
   const tile = scratch + (<usize>(NR * KC) << 2);
   const apack = tile + (<usize>(MR * NR) << 2);
@@ -85,7 +86,7 @@ function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usiz
     const rowsPerBlock = max(MC, (MC * KC / kc) & ~(MR - 1));
     for (let i0 = 0; i0 < m; i0 += rowsPerBlock) {
       const mc = min(rowsPerBlock, m - i0);
-      if (skip) packASkip(a, sai, sak, i0, mc, k0, kc, apack, lists);
+      if (skip) packASkip(a, sai, sak, i0, mc, k0, kc, apack, lists, group);
       else packA(a, sai, sak, i0, mc, k0, kc, apack);
       const m4 = mc & ~3;
       for (let j0 = 0; j0 < n; j0 += NR) {
@@ -101,7 +102,9 @@ function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usiz
           const list = skip ? lists + ((<usize>(i >> 2) * <usize>(kc + 1)) << 2) : 0;
           const count = skip ? load<i32>(list) : -1; // −1: a dense panel
           const steps = count < 0 ? kc : count, ks: usize = count < 0 ? 0 : list + 4;
-          if (transC) {
+          if (group) { // transposed, skipping, no epilogue (gemm_tn_skip_grouped)
+            tile4x8TGrouped(steps, ap, ks, panel, c + <usize>j0 * cj + (<usize>groupedRow(i0 + i, group) << 2), ldcBytes, nc, bt, tile, <usize>group << 2);
+          } else if (transC) {
             tile4x8T(steps, ap, ks, panel, cp, ldcBytes, nc, bt, tile);
             if (last) epilogue(cp, ldcBytes, nc, MR, i0 + i, bias, act, alpha);
           } else if (inRegisters) {
@@ -237,4 +240,19 @@ export function gemm_tn_skip_a(m: i32, n: i32, k: i32, a: usize, lda: i32, b: us
                                c: usize, ldc: i32, beta: f32, scratch: usize): void {
   if (m <= 0 || n <= 0 || k <= 0 || runsTransposed(m, n)) { gemm_tn(m, n, k, a, lda, b, ldb, c, ldc, beta, scratch); return; }
   drive(m, n, k, a, 4, <usize>lda << 2, b, <usize>ldb << 2, 4, c, ldc, false, beta, scratch, 0, NO_EPILOGUE, 0, true);
+}
+
+/**
+ * gemm_tn_skip whose 4-column panels of B are grouped: columns j, j + group, j + 2·group,
+ * j + 3·group in each block of 4·group columns (n a multiple of 4·group, else gemm_tn_skip). A
+ * conv layer's weight gradient over patches in (ky, kx, c) order with a 4-wide kernel and group =
+ * C: a panel is 4 kernel columns of one channel (neighbouring pixels), which share a ReLU's zeros
+ * more often than the 4 channels of one pixel that adjacent columns are (see conv2d.ts). The same
+ * bits as gemm_tn; C's columns are written a value at a time.
+ */
+export function gemm_tn_skip_grouped(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
+                                     c: usize, ldc: i32, beta: f32, scratch: usize, group: i32): void {
+  if (group <= 0 || n % (4 * group) != 0) { gemm_tn_skip(m, n, k, a, lda, b, ldb, c, ldc, beta, scratch); return; }
+  if (m <= 0 || k <= 0) { gemm_tn(m, n, k, a, lda, b, ldb, c, ldc, beta, scratch); return; }
+  drive(n, m, k, b, 4, <usize>ldb << 2, a, <usize>lda << 2, 4, c, ldc, true, beta, scratch, 0, NO_EPILOGUE, 0, true, group);
 }

@@ -76,7 +76,7 @@ export class VAE {
     const control = arena.alloc(CONTROL_BYTES); // barrier, abort flag, per-worker status slots
     const regions = allocModel(arena, layout);
     const plan = buildPlan(k, arena, resolved, layout, regions, 1, run.chunkRows);
-    initialiseParameters(k, layout, regions, resolved.seed);
+    initialiseParameters(k, arena, layout, regions, resolved.seed);
     const profile = run.profile ? new KernelProfile() : undefined;
     const vae = new VAE(resolved, layout, k, arena, regions, plan, new InThreadExecutor(profile ? profile.wrap(k) : k, plan),
       kernel, run.workers, run.chunkRows, control);

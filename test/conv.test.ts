@@ -167,6 +167,17 @@ describe('conv weights at the API', () => {
   }
   const worst = (a: ArrayLike<number>, b: number[]) => b.reduce((m, v, i) => Math.max(m, Math.abs(v - a[i])), 0);
 
+  it('a seed draws each conv weight in PyTorch\'s order (the same model as when weights were held that way)', async () => {
+    const K = await kernels('simd'), vae = await VAE.create(config, { workers: 1 });
+    try {
+      const w = vae.getParameters()['encoder.0.weight'], drawn = K.arena.allocFloats(w.length), bound = 1 / Math.sqrt(C * 9);
+      K.k.uniform_fill(drawn, w.length, -bound, bound, 3, 1, 0); // seed 3, the first layer's weight stream
+      expect(Array.from(w)).toEqual(Array.from(K.get(drawn, w.length)));
+    } finally {
+      await vae.dispose();
+    }
+  });
+
   it('encode and decode equal PyTorch\'s definitions on getParameters(), before and after setParameters()', async () => {
     const next = rng(41), vae = await VAE.create(config, { workers: 1 });
     try {

@@ -8,6 +8,7 @@ import type { OpSpec } from '../ops/registry.js';
 import type { KernelExports } from '../kernels.js';
 import type { ResolvedConfig } from './config.js';
 import type { ParameterLayout } from './layout.js';
+import { writeTensor } from './tensors.js';
 
 export interface ModelRegions {
   params: number;
@@ -70,10 +71,18 @@ export function buildPlan(k: KernelExports, arena: Arena, config: ResolvedConfig
   };
 }
 
-/** Every tensor as its op declared it: zeros, or uniform in ±bound from its seeded stream (torch.nn.Linear's scheme for dense ops). */
-export function initialiseParameters(k: KernelExports, layout: ParameterLayout, model: ModelRegions, seed: number): void {
+/**
+ * Every tensor as its op declared it: zeros, or uniform in ±bound from its seeded stream (torch.nn.Linear's scheme for dense ops).
+ * The stream fills each tensor in PyTorch's order (a channels-last one is drawn into the gradient
+ * region, still unused, and moved into place), so a seed gives the same model whatever the layout.
+ */
+export function initialiseParameters(k: KernelExports, arena: Arena, layout: ParameterLayout, model: ModelRegions, seed: number): void {
   k.fill(model.params, layout.floats, 0);
   for (const t of layout.tensors) {
-    if (t.init.kind === 'uniform') k.uniform_fill(model.params + 4 * t.offset, t.size, -t.init.bound, t.init.bound, seed, t.init.stream, 0);
+    if (t.init.kind !== 'uniform') continue;
+    const drawn = t.channelsLast ? model.grads : model.params;
+    k.uniform_fill(drawn + 4 * t.offset, t.size, -t.init.bound, t.init.bound, seed, t.init.stream, 0);
+    if (t.channelsLast) writeTensor(arena, model.params, t, arena.f32(drawn + 4 * t.offset, t.size));
   }
+  k.fill(model.grads, layout.floats, 0);
 }

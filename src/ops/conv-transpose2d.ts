@@ -54,11 +54,15 @@ export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
   units: (s) => patch(s),
   backwardParams(c, s, u0, u1, rows, accumulate) {
     const K = patch(s), beta = accumulate ? 1 : 0;
-    // dW = Xᵀ·dZ's patches skips the patches' zeros (4 columns at a time) if they are sparse, else
-    // X's (4 channels); the first runs transposed, packing only X's narrow panels (see conv2d's).
-    const gemm = sparseEnough(c, gradientZeros(s.act), c.gradient[s.output], rows * s.Ho * s.Wo * s.O) ? c.k.gemm_tn_skip
-      : sparseEnough(c, s.inputZeros, c.buffer[s.input], rows * s.H * s.W * s.C) ? c.k.gemm_tn_skip_a : c.k.gemm_tn;
-    gemm(s.C, u1 - u0, rows * s.H * s.W, c.buffer[s.input], s.C, c.buffer[s.dcols] + 4 * u0, K, c.grads + 4 * (s.weight + u0), K, beta, c.pack);
+    // dW = Xᵀ·dZ's patches skips the patches' zeros if they are sparse (transposed, packing only
+    // X's narrow panels; with a 4-wide kernel, panels of 4 kernel columns of one channel: see
+    // conv2d's), else X's (4 channels).
+    const [x, dcols, dw] = [c.buffer[s.input], c.buffer[s.dcols] + 4 * u0, c.grads + 4 * (s.weight + u0)], n = rows * s.H * s.W;
+    if (sparseEnough(c, gradientZeros(s.act), c.gradient[s.output], rows * s.Ho * s.Wo * s.O)) {
+      c.k.gemm_tn_skip_grouped(s.C, u1 - u0, n, x, s.C, dcols, K, dw, K, beta, c.pack, s.k === 4 ? s.O : 0);
+    } else {
+      (sparseEnough(c, s.inputZeros, x, n * s.C) ? c.k.gemm_tn_skip_a : c.k.gemm_tn)(s.C, u1 - u0, n, x, s.C, dcols, K, dw, K, beta, c.pack);
+    }
     if (u1 === K) c.k.col_sums(c.grads + 4 * s.bias, c.gradient[s.output], rows * s.Ho * s.Wo, s.O, s.O, beta);
   },
   parameterRanges: (s, u0, u1) => columnRanges(s.weight, s.C, patch(s), s.bias, s.O, u0, u1),
