@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { architecture, loadMnist, VAE, type VAEConfig } from '../src/index.js';
 import { SPARSE_BELOW } from '../src/ops/sparse-data.js';
-import { DATA_DIR, kernels, randomArray, rng } from './helpers.js';
+import { DATA_DIR, type Kernels, kernels, randomArray, rng } from './helpers.js';
 
 // Rows like images: a share `zeros` of the values zero, most of them in the same columns (a border).
 function sparseRows(rows: number, k: number, zeros: number, next: ReturnType<typeof rng>): Float32Array {
@@ -87,38 +87,35 @@ describe.each(['simd', 'relaxed'] as const)('zero-skipping GEMMs (%s build)', (b
     }
   });
 
+  // dW [m×n] = dYᵀ [m×rows] · X [rows×n] over sparse X by `skipping` and by gemm_tn, from the same C, beta 0, 1, 0.5.
+  async function weightGradientMatches(m: number, n: number, rows: number, zeros: number, next: ReturnType<typeof rng>,
+    skipping: (K: Kernels, dy: number, x: number, c: number, beta: number, scratch: number) => void, label: string) {
+    const K = await kernels(build), mark = K.arena.mark(), scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
+    const dy = K.put(randomArray(rows * m, next, -1, 1)), x = K.put(sparseRows(rows, n, zeros, next));
+    const start = randomArray(m * n, next, -1, 1);
+    for (const beta of [0, 1, 0.5]) {
+      const dense = K.put(start), skip = K.put(start);
+      K.k.gemm_tn(m, n, rows, dy, m, x, n, dense, n, beta, scratch);
+      skipping(K, dy, x, skip, beta, scratch);
+      expect(firstDifference(K.get(skip, m * n), K.get(dense, m * n)), `${label}, ${m}×${n}×${rows}, ${zeros} zeros, beta ${beta}`).toBe('');
+    }
+    K.arena.release(mark);
+  }
+
   it('gemm_tn_skip_grouped (panels of columns `group` apart) equals gemm_tn bit for bit', async () => {
-    const K = await kernels(build), next = rng(21);
-    const scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
-    for (const [m, k, group, blocks, zeros] of [[64, 700, 8, 2, 0.6], [5, 33, 3, 3, 0.8], [9, 1030, 1, 5, 0.5], [16, 40, 4, 1, 0], [7, 50, 3, 1, 0.7]]) {
+    const next = rng(21);
+    for (const [m, rows, group, blocks, zeros] of [[64, 700, 8, 2, 0.6], [5, 33, 3, 3, 0.8], [9, 1030, 1, 5, 0.5], [16, 40, 4, 1, 0], [7, 50, 3, 1, 0.7]]) {
       const n = 4 * group * blocks + (m === 7 ? 1 : 0); // the last: not whole blocks, so the ungrouped gemm_tn_skip
-      const mark = K.arena.mark();
-      const dy = K.put(randomArray(k * m, next, -1, 1)), x = K.put(sparseRows(k, n, zeros, next));
-      const start = randomArray(m * n, next, -1, 1);
-      for (const beta of [0, 1, 0.5]) {
-        const dense = K.put(start), skip = K.put(start);
-        K.k.gemm_tn(m, n, k, dy, m, x, n, dense, n, beta, scratch);
-        K.k.gemm_tn_skip_grouped(m, n, k, dy, m, x, n, skip, n, beta, scratch, group);
-        expect(firstDifference(K.get(skip, m * n), K.get(dense, m * n)), `${m}×${n}×${k}, group ${group}, beta ${beta}`).toBe('');
-      }
-      K.arena.release(mark);
+      await weightGradientMatches(m, n, rows, zeros, next,
+        (K, dy, x, c, beta, scratch) => K.k.gemm_tn_skip_grouped(m, n, rows, dy, m, x, n, c, n, beta, scratch, group), `group ${group}`);
     }
   });
 
   it('gemm_tn_skip equals gemm_tn bit for bit (a weight gradient over sparse data rows)', async () => {
-    const K = await kernels(build), next = rng(18);
-    const scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
-    for (const [rows, m, n, zeros] of SHAPES) { // dW [m×n] = dYᵀ [m×rows] · X [rows×n]
-      const mark = K.arena.mark();
-      const dy = K.put(randomArray(rows * m, next, -1, 1)), x = K.put(sparseRows(rows, n, zeros, next));
-      const start = randomArray(m * n, next, -1, 1);
-      for (const beta of [0, 1, 0.5]) {
-        const dense = K.put(start), skip = K.put(start);
-        K.k.gemm_tn(m, n, rows, dy, m, x, n, dense, n, beta, scratch);
-        K.k.gemm_tn_skip(m, n, rows, dy, m, x, n, skip, n, beta, scratch);
-        expect(firstDifference(K.get(skip, m * n), K.get(dense, m * n)), `${m}×${n}×${rows}, ${zeros} zeros, beta ${beta}`).toBe('');
-      }
-      K.arena.release(mark);
+    const next = rng(18);
+    for (const [rows, m, n, zeros] of SHAPES) {
+      await weightGradientMatches(m, n, rows, zeros, next,
+        (K, dy, x, c, beta, scratch) => K.k.gemm_tn_skip(m, n, rows, dy, m, x, n, c, n, beta, scratch), 'gemm_tn_skip');
     }
   });
 });
