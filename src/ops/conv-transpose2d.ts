@@ -7,7 +7,7 @@
 import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
-import { columnRanges } from './conv-units.js';
+import { biasShare, columnRanges } from './conv-units.js';
 import { layerActivation, layerInt } from './layer-checks.js';
 import { gradientZeros, sparseEnough, type Zeros } from './sparse-data.js';
 import type { Op } from './types.js';
@@ -50,7 +50,7 @@ export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
     const gemm = sparseEnough(c, gradientZeros(s.act), c.gradient[s.output], rows * s.Ho * s.Wo * s.O) ? c.k.gemm_nt_skip : c.k.gemm_nt;
     gemm(rows * s.H * s.W, s.C, K, c.buffer[s.dcols], K, c.params + 4 * s.weight, K, c.gradient[s.input], s.C, 0, c.pack);
   },
-  // Owned by patch columns of the [C, K] weight, the bias with the last (see conv-units.ts).
+  // Owned by patch columns of the [C, K] weight, the bias channels in proportion (see conv-units.ts).
   units: (s) => patch(s),
   backwardParams(c, s, u0, u1, rows, accumulate) {
     const K = patch(s), beta = accumulate ? 1 : 0;
@@ -63,7 +63,8 @@ export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
     } else {
       (sparseEnough(c, s.inputZeros, x, n * s.C) ? c.k.gemm_tn_skip_a : c.k.gemm_tn)(s.C, u1 - u0, n, x, s.C, dcols, K, dw, K, beta, c.pack);
     }
-    if (u1 === K) c.k.col_sums(c.grads + 4 * s.bias, c.gradient[s.output], rows * s.Ho * s.Wo, s.O, s.O, beta);
+    const [o0, o1] = biasShare(s.O, K, u0, u1);
+    if (o1 > o0) c.k.col_sums(c.grads + 4 * (s.bias + o0), c.gradient[s.output] + 4 * o0, rows * s.Ho * s.Wo, o1 - o0, s.O, beta);
   },
   parameterRanges: (s, u0, u1) => columnRanges(s.weight, s.C, patch(s), s.bias, s.O, u0, u1),
   summary: (s) => ({ name: s.name, kind: `conv-transpose2d ${s.k}×${s.k}/${s.stride}`, input: s.C * s.H * s.W, output: s.O * s.Ho * s.Wo,

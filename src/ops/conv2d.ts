@@ -7,7 +7,7 @@
 import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
-import { columnRanges } from './conv-units.js';
+import { biasShare, columnRanges } from './conv-units.js';
 import { layerActivation, layerInt } from './layer-checks.js';
 import { gradientZeros, sparseEnough, type Zeros } from './sparse-data.js';
 import type { Op, OpContext } from './types.js';
@@ -51,7 +51,7 @@ export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
     gemm(n, K, s.O, dz, s.O, c.params + 4 * s.weight, K, c.buffer[s.dcols], K, 0, c.pack);
     c.k.col2im(c.gradient[s.input], c.buffer[s.dcols], rows, s.H, s.W, s.C, s.k, s.k, s.stride, s.pad, s.Ho, s.Wo, 0);
   },
-  // Owned by patch columns of the [O, K] weight, the bias with the last (see conv-units.ts).
+  // Owned by patch columns of the [O, K] weight, the bias channels in proportion (see conv-units.ts).
   units: (s) => patch(s),
   backwardParams(c, s, u0, u1, rows, accumulate) {
     const K = patch(s), n = rows * pixels(s), beta = accumulate ? 1 : 0;
@@ -63,7 +63,8 @@ export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
     const [dz, cols, dw] = [c.gradient[s.output], c.buffer[s.cols] + 4 * u0, c.grads + 4 * (s.weight + u0)];
     if (sparseInput(c, s, rows)) c.k.gemm_tn_skip_grouped(s.O, u1 - u0, n, dz, s.O, cols, K, dw, K, beta, c.pack, s.k === 4 ? s.C : 0);
     else (sparseEnough(c, gradientZeros(s.act), dz, n * s.O) ? c.k.gemm_tn_skip_a : c.k.gemm_tn)(s.O, u1 - u0, n, dz, s.O, cols, K, dw, K, beta, c.pack);
-    if (u1 === K) c.k.col_sums(c.grads + 4 * s.bias, c.gradient[s.output], n, s.O, s.O, beta);
+    const [o0, o1] = biasShare(s.O, K, u0, u1);
+    if (o1 > o0) c.k.col_sums(c.grads + 4 * (s.bias + o0), c.gradient[s.output] + 4 * o0, n, o1 - o0, s.O, beta);
   },
   parameterRanges: (s, u0, u1) => columnRanges(s.weight, s.O, patch(s), s.bias, s.O, u0, u1),
   summary: (s) => ({ name: s.name, kind: `conv2d ${s.k}×${s.k}/${s.stride}`, input: s.C * s.H * s.W, output: s.O * s.Ho * s.Wo,
