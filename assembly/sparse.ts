@@ -1,6 +1,6 @@
-// Skipping exact zeros (issue 17): MNIST rows are about 81 % zero pixels, and the first layer's
-// forward pass and weight gradient are about 35 % of the reference model's step. The GEMMs that
-// skip them are gemm_nt_bias_act_skip and gemm_tn_skip (gemm.ts); this is what picks them.
+// Skipping exact zeros (issue 17): MNIST rows are about 81 % zero pixels, and a ReLU's outputs
+// and the gradients back through it are often mostly zeros. The GEMMs that skip them are the
+// *_skip forms in gemm.ts; this count is what picks them (src/ops/sparse-data.ts).
 
 /**
  * The number of values of x (n f32) that are not exactly zero, counted until it reaches `limit`
