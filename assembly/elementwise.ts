@@ -29,7 +29,7 @@ export const ACT_SOFTPLUS: i32 = 6;
 // @ts-ignore: decorator
 @inline function scalarAct(x: f32, act: i32, alpha: f32): f32 {
   switch (act) {
-    case ACT_RELU: return max<f32>(x, 0);
+    case ACT_RELU: return x < 0 ? 0 : x; // as pmax below: NaN and −0 pass through
     case ACT_LEAKY_RELU: return x > 0 ? x : alpha * x;
     case ACT_ELU: return x > 0 ? x : alpha * Mathf.expm1(x);
     case ACT_TANH: return Mathf.tanh(x);
@@ -41,7 +41,10 @@ export const ACT_SOFTPLUS: i32 = 6;
 
 // @ts-ignore: decorator
 @inline export function vectorAct(x: v128, act: i32, alpha: v128): v128 {
-  if (act == ACT_RELU) return f32x4.max(x, f32x4.splat(0));
+  // pmax(x, 0) = x < 0 ? 0 : x is one maxps on x64; f32x4.max's NaN and ±0 rules cost V8 about
+  // seven instructions, which made the fused epilogue of a 16-step tile (a conv's one-channel
+  // end) 10 % of its time. They differ only at x = −0, which a sum starting at +0 never gives.
+  if (act == ACT_RELU) return f32x4.pmax(x, f32x4.splat(0));
   if (act == ACT_LEAKY_RELU) {
     return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, f32x4.splat(0)));
   }

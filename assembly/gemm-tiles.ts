@@ -75,12 +75,24 @@ export function tile4x8ActSkip(steps: i32, ap: usize, ks: usize, bp: usize, c: u
   tileBody(steps, ap, bp, ks, c, ldcBytes, NR, beta, tile, true, bias, act, alpha, 0, 0);
 }
 
+// The same over A unpacked: its 4 rows at a, a + aRow, a + 2·aRow, a + 3·aRow bytes, each
+// contiguous in k (see driveRows in gemm.ts).
+export function tile4x8Rows(kc: i32, a: usize, aRow: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
+  tileBody(kc, a, bp, 0, c, ldcBytes, nc, beta, tile, false, 0, 0, 0, 0, 0, true, aRow);
+}
+
+export function tile4x8RowsAct(kc: i32, a: usize, aRow: usize, bp: usize, c: usize, ldcBytes: usize, beta: f32, tile: usize,
+                               bias: usize, act: i32, alpha: f32): void {
+  tileBody(kc, a, bp, 0, c, ldcBytes, NR, beta, tile, true, bias, act, alpha, 0, 0, true, aRow);
+}
+
 // ks = 0: dense steps through B's panel; else step kk's B row is at bp + ks[kk] (a constant 0 at
 // the dense call sites, so the optimiser removes the test). out ≠ 0: the tile is stored
 // transposed at out (row stride outBytes: C of the transposed problem) from the registers.
 // @ts-ignore: decorator
-@inline function tileBody(kc: i32, ap: usize, bp: usize, ks: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize,
-                          fused: bool, bias: usize, act: i32, alpha: f32, out: usize, outBytes: usize): void {
+@inline export function tileBody(kc: i32, ap: usize, bp: usize, ks: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize,
+                          fused: bool, bias: usize, act: i32, alpha: f32, out: usize, outBytes: usize, direct: bool = false, aRow: usize = 0,
+                                 strided: bool = false, aStep: usize = 0, bStep: usize = 0): void {
   const c1 = c + ldcBytes, c2 = c + 2 * ldcBytes, c3 = c + 3 * ldcBytes;
   let c00 = loadRow(c, nc, beta, tile, false), c01 = loadRow(c, nc, beta, tile, true);
   let c10 = loadRow(c1, nc, beta, tile, false), c11 = loadRow(c1, nc, beta, tile, true);
@@ -92,14 +104,14 @@ export function tile4x8ActSkip(steps: i32, ap: usize, ks: usize, bp: usize, c: u
     const b1 = v128.load(bk, 16);
     let x = v128.load32_splat(ap);
     c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
-    x = v128.load32_splat(ap, 4);
+    x = direct ? v128.load32_splat(ap + aRow) : v128.load32_splat(ap, 4);
     c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
-    x = v128.load32_splat(ap, 8);
+    x = direct ? v128.load32_splat(ap + 2 * aRow) : v128.load32_splat(ap, 8);
     c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
-    x = v128.load32_splat(ap, 12);
+    x = direct ? v128.load32_splat(ap + 3 * aRow) : v128.load32_splat(ap, 12);
     c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
-    ap += MR << 2;
-    if (!ks) bp += NR << 2;
+    ap += strided ? aStep : direct ? 4 : MR << 2;
+    if (!ks) bp += strided ? bStep : NR << 2;
   }
   if (fused) {
     const va = f32x4.splat(alpha);
@@ -183,22 +195,27 @@ export function tile1x8T(kc: i32, ap: usize, ks: usize, bp: usize, c: usize, ldc
 // 1×8 tile for the rows left over when m is not a multiple of 4. It accumulates each element in
 // the same single chain over k as tile4x8, so a row's result never depends on its position.
 export function tile1x8(kc: i32, ap: usize, bp: usize, c: usize, nc: i32, beta: f32, tile: usize): void {
-  rowBody(kc, ap, bp, 0, c, nc, beta, tile);
+  rowBody(kc, ap, bp, 0, c, nc, beta, tile, MR << 2);
+}
+
+// The same over a row of A unpacked (contiguous in k).
+export function tile1x8Row(kc: i32, a: usize, bp: usize, c: usize, nc: i32, beta: f32, tile: usize): void {
+  rowBody(kc, a, bp, 0, c, nc, beta, tile, 4);
 }
 
 export function tile1x8Skip(steps: i32, ap: usize, ks: usize, bp: usize, c: usize, nc: i32, beta: f32, tile: usize): void {
-  rowBody(steps, ap, bp, ks, c, nc, beta, tile);
+  rowBody(steps, ap, bp, ks, c, nc, beta, tile, MR << 2);
 }
 
 // @ts-ignore: decorator
-@inline function rowBody(kc: i32, ap: usize, bp: usize, ks: usize, c: usize, nc: i32, beta: f32, tile: usize): void {
+@inline function rowBody(kc: i32, ap: usize, bp: usize, ks: usize, c: usize, nc: i32, beta: f32, tile: usize, aStep: usize): void {
   let lo = loadRow(c, nc, beta, tile, false), hi = loadRow(c, nc, beta, tile, true);
   for (let kk = 0; kk < kc; kk++) {
     const bk = ks ? bp + <usize>load<u32>(ks + (<usize>kk << 2)) : bp;
     const x = v128.load32_splat(ap);
     lo = madd(x, v128.load(bk), lo);
     hi = madd(x, v128.load(bk, 16), hi);
-    ap += MR << 2;
+    ap += aStep;
     if (!ks) bp += NR << 2;
   }
   storeRow(c, lo, hi, nc, tile);

@@ -14,9 +14,9 @@
 // activation are applied to each tile of C after its last block of k, on the accumulators where
 // it can be (see drive), else on the tile just stored, while it is in L1.
 
-import { bias_act_block, isVectorAct } from './elementwise';
+import { ACT_RELU, bias_act_block, isVectorAct } from './elementwise';
 import { groupedRow, packA, packASkip, packB } from './gemm-pack';
-import { MR, NR, tile1x8, tile1x8Skip, tile1x8T, tile4x8, tile4x8Act, tile4x8ActSkip, tile4x8Skip, tile4x8T, tile4x8TGrouped } from './gemm-tiles';
+import { MR, NR, tile1x8, tile1x8Row, tile1x8Skip, tile1x8T, tile4x8, tile4x8Act, tile4x8ActSkip, tile4x8Rows, tile4x8RowsAct, tile4x8Skip, tile4x8T, tile4x8TGrouped, tileBody } from './gemm-tiles';
 
 export { madd, MR, NR, tile4x8 } from './gemm-tiles';
 export { transpose4 } from './gemm-pack';
@@ -137,6 +137,81 @@ function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usiz
   }
 }
 
+// Whether a problem runs on A's rows as they are (driveRows): B small enough to be packed whole in
+// the panel scratch and so narrow (n ≤ 32) that packing A, a copy of A for n/8 sweeps of it,
+// would cost a large share of the multiply-adds. A convolution's one-channel end (k or n = 16).
+// @ts-ignore: decorator
+@inline function runsOnRows(n: i32, k: i32, sak: usize): bool {
+  return sak == 4 && n <= 4 * NR && n * k <= NR * KC;
+}
+
+// C = beta·C + A·op(B) with A's rows read where they are (contiguous in k, sai bytes apart): all
+// of B's 8-column panels are packed once, then each 4 rows of A are swept against all of them,
+// so that A's rows and C's rows are read and written once, while in L1. The same chains as drive.
+function driveRows(m: i32, n: i32, k: i32, a: usize, sai: usize, b: usize, sbk: usize, sbj: usize,
+                   c: usize, ldc: i32, beta: f32, scratch: usize, bias: usize, act: i32, alpha: f32): void {
+  const panels = scratch;
+  const tile = scratch + (<usize>(NR * KC) << 2);
+  const ldcBytes = <usize>ldc << 2;
+  const panelBytes = <usize>(k * NR) << 2;
+  for (let j0 = 0; j0 < n; j0 += NR) packB(b, sbk, sbj, 0, k, j0, min(NR, n - j0), panels + <usize>(j0 / NR) * panelBytes);
+  const epilogueLast = act != NO_EPILOGUE;
+  const m4 = m & ~3;
+  for (let i = 0; i < m; i += MR) {
+    const ar = a + <usize>i * sai, cr = c + <usize>i * ldcBytes;
+    for (let j0 = 0; j0 < n; j0 += NR) {
+      const nc = min(NR, n - j0), panel = panels + <usize>(j0 / NR) * panelBytes, cp = cr + (<usize>j0 << 2);
+      if (i < m4) {
+        if (epilogueLast && nc == NR && isVectorAct(act)) {
+          const bj = bias ? bias + (<usize>j0 << 2) : 0;
+          if (act == ACT_RELU) tileBody(k, ar, panel, 0, cp, ldcBytes, NR, beta, tile, true, bj, ACT_RELU, alpha, 0, 0, true, sai);
+          else tileBody(k, ar, panel, 0, cp, ldcBytes, NR, beta, tile, true, bj, act, alpha, 0, 0, true, sai);
+          continue;
+        }
+        tileBody(k, ar, panel, 0, cp, ldcBytes, nc, beta, tile, false, 0, 0, 0, 0, 0, true, sai);
+        if (epilogueLast) epilogue(cp, ldcBytes, MR, nc, j0, bias, act, alpha);
+      } else {
+        for (let r = i; r < m; r++) {
+          const rp = cp + <usize>(r - i) * ldcBytes;
+          tile1x8Row(k, ar + <usize>(r - i) * sai, panel, rp, nc, beta, tile);
+          if (epilogueLast) epilogue(rp, ldcBytes, 1, nc, j0, bias, act, alpha);
+        }
+      }
+    }
+  }
+}
+
+// Whether a problem runs on A and B unpacked (driveStrided): a weight gradient of a layer with
+// few channels on both sides (m, n ≤ 32) over many rows (k ≥ 256), whose 4 rows of A and 8
+// columns of B at one k are contiguous. Packing would copy both operands for each block of k, for
+// n/8 (or m/4) uses of each copy: measured 12–18 % of the multiply-adds' time on dcgan28's
+// one-channel ends (32 × 16 over 12,544 patches).
+// @ts-ignore: decorator
+@inline function runsStrided(m: i32, n: i32, k: i32, sai: usize, sbj: usize): bool {
+  return sai == 4 && sbj == 4 && m <= 32 && n <= 32 && (m & 3) == 0 && (n & (NR - 1)) == 0 && k >= 256;
+}
+
+/** Steps of k in a block of driveStrided: its block of A (≤ 32 floats a step) and of B in L1. */
+const STRIDED_KC: i32 = 192;
+
+// C = beta·C + op(A)·op(B) on the operands as they are (see runsStrided): for each block of k, every
+// 4×8 tile of C sweeps it, its accumulators starting from the block before's (beta = 1). The
+// same chains as drive.
+function driveStrided(m: i32, n: i32, k: i32, a: usize, sak: usize, b: usize, sbk: usize,
+                      c: usize, ldc: i32, beta: f32, scratch: usize): void {
+  const ldcBytes = <usize>ldc << 2;
+  for (let k0 = 0; k0 < k; k0 += STRIDED_KC) {
+    const kc = min(STRIDED_KC, k - k0), bt: f32 = k0 == 0 ? beta : 1;
+    const ak = a + <usize>k0 * sak, bk = b + <usize>k0 * sbk;
+    for (let i = 0; i < m; i += MR) {
+      for (let j = 0; j < n; j += NR) {
+        tileBody(kc, ak + (<usize>i << 2), bk + (<usize>j << 2), 0, c + <usize>i * ldcBytes + (<usize>j << 2), ldcBytes, NR, bt, scratch,
+                 false, 0, 0, 0, 0, 0, false, 0, true, sak, sbk);
+      }
+    }
+  }
+}
+
 // Whether gemm runs the problem transposed (see there). The zero-skipping forms, whose 4-row
 // panels must be A's, leave such a problem to the dense GEMM: measured on "dcgan28"'s last layer
 // (25088 × 16 × 32, A 47 % nonzero), skipping untransposed 0.85 ms, dense transposed 0.64.
@@ -157,7 +232,9 @@ function gemm(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usize
     if (act != NO_EPILOGUE) epilogue(c, <usize>ldc << 2, m, n, 0, bias, act, alpha);
     return;
   }
-  if (runsTransposed(m, n)) drive(n, m, k, b, sbj, sbk, a, sak, sai, c, ldc, true, beta, scratch, bias, act, alpha);
+  if (runsStrided(m, n, k, sai, sbj) && act == NO_EPILOGUE) driveStrided(m, n, k, a, sak, b, sbk, c, ldc, beta, scratch);
+  else if (runsOnRows(n, k, sak)) driveRows(m, n, k, a, sai, b, sbk, sbj, c, ldc, beta, scratch, bias, act, alpha);
+  else if (runsTransposed(m, n)) drive(n, m, k, b, sbj, sbk, a, sak, sai, c, ldc, true, beta, scratch, bias, act, alpha);
   else drive(m, n, k, a, sai, sak, b, sbk, sbj, c, ldc, false, beta, scratch, bias, act, alpha);
 }
 
@@ -195,7 +272,7 @@ export function gemm_tn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ld
  */
 export function gemm_nt_bias_act_skip(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
                                       c: usize, ldc: i32, bias: usize, act: i32, alpha: f32, scratch: usize): void {
-  if (m <= 0 || n <= 0 || k <= 0) { gemm_nt_bias_act(m, n, k, a, lda, b, ldb, c, ldc, bias, act, alpha, scratch); return; }
+  if (m <= 0 || n <= 0 || k <= 0 || runsOnRows(n, k, 4)) { gemm_nt_bias_act(m, n, k, a, lda, b, ldb, c, ldc, bias, act, alpha, scratch); return; }
   drive(m, n, k, a, <usize>lda << 2, 4, b, 4, <usize>ldb << 2, c, ldc, false, 0, scratch, bias, act, alpha, true);
 }
 
@@ -206,7 +283,7 @@ export function gemm_nt_bias_act_skip(m: i32, n: i32, k: i32, a: usize, lda: i32
  */
 export function gemm_tn_skip(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
                              c: usize, ldc: i32, beta: f32, scratch: usize): void {
-  if (m <= 0 || n <= 0 || k <= 0 || runsTransposed(m, n)) { gemm_tn(m, n, k, a, lda, b, ldb, c, ldc, beta, scratch); return; }
+  if (m <= 0 || n <= 0 || k <= 0 || runsTransposed(m, n) || runsStrided(m, n, k, 4, 4)) { gemm_tn(m, n, k, a, lda, b, ldb, c, ldc, beta, scratch); return; }
   drive(n, m, k, b, 4, <usize>ldb << 2, a, <usize>lda << 2, 4, c, ldc, true, beta, scratch, 0, NO_EPILOGUE, 0, true);
 }
 
@@ -238,7 +315,7 @@ export function gemm_nn_skip(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usiz
  */
 export function gemm_tn_skip_a(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
                                c: usize, ldc: i32, beta: f32, scratch: usize): void {
-  if (m <= 0 || n <= 0 || k <= 0 || runsTransposed(m, n)) { gemm_tn(m, n, k, a, lda, b, ldb, c, ldc, beta, scratch); return; }
+  if (m <= 0 || n <= 0 || k <= 0 || runsTransposed(m, n) || runsStrided(m, n, k, 4, 4)) { gemm_tn(m, n, k, a, lda, b, ldb, c, ldc, beta, scratch); return; }
   drive(m, n, k, a, 4, <usize>lda << 2, b, <usize>ldb << 2, 4, c, ldc, false, beta, scratch, 0, NO_EPILOGUE, 0, true);
 }
 
@@ -253,6 +330,6 @@ export function gemm_tn_skip_a(m: i32, n: i32, k: i32, a: usize, lda: i32, b: us
 export function gemm_tn_skip_grouped(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
                                      c: usize, ldc: i32, beta: f32, scratch: usize, group: i32): void {
   if (group <= 0 || n % (4 * group) != 0) { gemm_tn_skip(m, n, k, a, lda, b, ldb, c, ldc, beta, scratch); return; }
-  if (m <= 0 || k <= 0) { gemm_tn(m, n, k, a, lda, b, ldb, c, ldc, beta, scratch); return; }
+  if (m <= 0 || k <= 0 || runsStrided(m, n, k, 4, 4)) { gemm_tn(m, n, k, a, lda, b, ldb, c, ldc, beta, scratch); return; }
   drive(n, m, k, b, 4, <usize>ldb << 2, a, <usize>lda << 2, 4, c, ldc, true, beta, scratch, 0, NO_EPILOGUE, 0, true, group);
 }

@@ -87,3 +87,13 @@ export function emojiFolder(perCategory: number): string {
   }
   return dir;
 }
+
+/**
+ * Where two results first differ in their bits ('' when they are the same): a short message
+ * instead of a diff of arrays of 300,000 values.
+ */
+export function firstDifference(a: Float32Array, b: Float32Array): string {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i]) return `element ${i}: ${a[i]} vs ${b[i]}`;
+  return a.length === b.length ? '' : `lengths ${a.length} vs ${b.length}`;
+}

@@ -6,20 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { architecture, loadMnist, VAE, type VAEConfig } from '../src/index.js';
 import { SPARSE_BELOW } from '../src/ops/sparse-data.js';
-import { DATA_DIR, type Kernels, kernels, randomArray, rng } from './helpers.js';
+import { DATA_DIR, firstDifference, type Kernels, kernels, randomArray, rng } from './helpers.js';
 
 // Rows like images: a share `zeros` of the values zero, most of them in the same columns (a border).
 function sparseRows(rows: number, k: number, zeros: number, next: ReturnType<typeof rng>): Float32Array {
   const border = Array.from({ length: k }, () => next(0, 1) < zeros);
   return randomArray(rows * k, next, 0, 1).map((v, i) => (border[i % k] ? (next(0, 1) < 0.97 ? 0 : v) : next(0, 1) < zeros / 2 ? 0 : v));
-}
-
-// Where two results first differ in their bits ('' when they are the same): a short message instead
-// of a diff of arrays of 300,000 values.
-function firstDifference(a: Float32Array, b: Float32Array): string {
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i]) return `element ${i}: ${a[i]} vs ${b[i]}`;
-  return a.length === b.length ? '' : `lengths ${a.length} vs ${b.length}`;
 }
 
 const SHAPES = [[37, 403, 785, 0.81], [5, 40, 400, 0.5], [9, 7, 33, 0], [3, 64, 20, 1], [130, 24, 600, 0.9], [701, 9, 37, 0.8]] as const;
