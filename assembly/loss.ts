@@ -30,7 +30,8 @@ const LOSS_GRID: f64 = 1048576;
     const s = v128.bitselect(d, f32x4.mul(e, d), f32x4.ge(l, f32x4.splat(0)));
     v128.store(grad + off, f32x4.sub(s, t));
   }
-  return f32x4.add(f32x4.sub(f32x4.max(l, f32x4.splat(0)), f32x4.mul(l, t)), log1p01(e));
+  // pmax(l, 0), one maxps: it differs from f32x4.max only at l = −0, where the sum is +0 either way.
+  return f32x4.add(f32x4.sub(f32x4.pmax(l, f32x4.splat(0)), f32x4.mul(l, t)), log1p01(e));
 }
 
 /**

@@ -11,7 +11,7 @@ const LOG2E: f32 = 1.4426950408889634;
  */
 // @ts-ignore: decorator
 @inline export function exp4(x: v128): v128 {
-  x = f32x4.max(x, f32x4.splat(-87));
+  x = f32x4.pmax(x, f32x4.splat(-87)); // pmax: one maxps (f32x4.max costs V8 about seven); NaN passes either way
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
   let p = f32x4.splat(1.0 / 720);
