@@ -75,17 +75,6 @@ export function tile4x8ActSkip(steps: i32, ap: usize, ks: usize, bp: usize, c: u
   tileBody(steps, ap, bp, ks, c, ldcBytes, NR, beta, tile, true, bias, act, alpha, 0, 0);
 }
 
-// The same over A unpacked: its 4 rows at a, a + aRow, a + 2·aRow, a + 3·aRow bytes, each
-// contiguous in k (see driveRows in gemm.ts).
-export function tile4x8Rows(kc: i32, a: usize, aRow: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
-  tileBody(kc, a, bp, 0, c, ldcBytes, nc, beta, tile, false, 0, 0, 0, 0, 0, true, aRow);
-}
-
-export function tile4x8RowsAct(kc: i32, a: usize, aRow: usize, bp: usize, c: usize, ldcBytes: usize, beta: f32, tile: usize,
-                               bias: usize, act: i32, alpha: f32): void {
-  tileBody(kc, a, bp, 0, c, ldcBytes, NR, beta, tile, true, bias, act, alpha, 0, 0, true, aRow);
-}
-
 // ks = 0: dense steps through B's panel; else step kk's B row is at bp + ks[kk] (a constant 0 at
 // the dense call sites, so the optimiser removes the test). out ≠ 0: the tile is stored
 // transposed at out (row stride outBytes: C of the transposed problem) from the registers.
