@@ -14,7 +14,7 @@
 // activation are applied to each tile of C after its last block of k, on the accumulators where
 // it can be (see drive), else on the tile just stored, while it is in L1.
 
-import { ACT_RELU, bias_act_block, isVectorAct } from './elementwise';
+import { ACT_IDENTITY, ACT_RELU, bias_act_block, isVectorAct } from './elementwise';
 import { groupedRow, packA, packASkip, packB } from './gemm-pack';
 import { MR, NR, tile1x8, tile1x8Row, tile1x8Skip, tile1x8T, tile4x8Act, tile4x8ActSkip, tile4x8T, tile4x8TGrouped, tileBody } from './gemm-tiles';
 
@@ -116,6 +116,7 @@ function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usiz
             if (ks && act == ACT_RELU) tileBody(steps, ap, panel, ks, cp, ldcBytes, NR, bt, tile, true, bj, ACT_RELU, alpha, 0, 0);
             else if (ks) tile4x8ActSkip(steps, ap, ks, panel, cp, ldcBytes, bt, tile, bj, act, alpha);
             else if (act == ACT_RELU) tileBody(kc, ap, panel, 0, cp, ldcBytes, NR, bt, tile, true, bj, ACT_RELU, alpha, 0, 0);
+            else if (act == ACT_IDENTITY) tileBody(kc, ap, panel, 0, cp, ldcBytes, NR, bt, tile, true, bj, ACT_IDENTITY, alpha, 0, 0);
             else tile4x8Act(kc, ap, panel, cp, ldcBytes, bt, tile, bj, act, alpha);
           } else {
             if (ks) tileBody(steps, ap, panel, ks, cp, ldcBytes, nc, bt, tile, false, 0, 0, 0, 0, 0);
