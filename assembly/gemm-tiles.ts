@@ -154,24 +154,6 @@ export function tile4x8T(kc: i32, ap: usize, ks: usize, bp: usize, c: usize, ldc
   }
 }
 
-// The 4×8 tile of a transposed problem with grouped panels (see groupedRow in gemm-pack.ts): its
-// 4 rows are C's columns at c, c + rowStep, c + 2·rowStep, c + 3·rowStep bytes, so it goes
-// through `tile` a value at a time (a weight gradient's tiles sweep thousands of k: the 32 loads
-// and stores are nothing beside them). The same chain per element as tile4x8T.
-export function tile4x8TGrouped(kc: i32, ap: usize, ks: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize,
-                                rowStep: usize): void {
-  const row = <usize>(NR << 2);
-  if (beta != 0) {
-    for (let r = 0; r < MR; r++) for (let j = 0; j < NR; j++) {
-      store<f32>(tile + <usize>r * row + (<usize>j << 2), j < nc ? load<f32>(c + <usize>j * ldcBytes + <usize>r * rowStep) : 0);
-    }
-  }
-  tile4x8Skip(kc, ap, ks, bp, tile, row, NR, beta, tile);
-  for (let r = 0; r < MR; r++) for (let j = 0; j < nc; j++) {
-    store<f32>(c + <usize>j * ldcBytes + <usize>r * rowStep, load<f32>(tile + <usize>r * row + (<usize>j << 2)));
-  }
-}
-
 // 1×8 tile of the transposed problem for its last rows (columns of C): element j of the tile is
 // C's element (row j0 + j, column i); run by tile1x8 (or tile1x8Skip) on a copy in `tile`.
 export function tile1x8T(kc: i32, ap: usize, ks: usize, bp: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize): void {
