@@ -120,8 +120,7 @@ function packTransposed(b: usize, ldb: i32, k0: i32, kc: i32, j0: i32, nc: i32, 
  * packA for the zero-skipping GEMMs: panel p (rows i0+4p .. i0+4p+3 of op(A); rows past mc are
  * zero) keeps only the k of [k0, k0+kc) at which one of its rows is nonzero, in order, as
  * [steps][4] at dst + 4p·kc·4 (where packA puts the panel); the list at ks + p·(kc+1)·4 holds the
- * number of steps and then each step's byte offset in an 8-column panel of B, (k − k0)·32; or,
- * for a panel with few zero steps, −1 and the panel packed as packA packs it.
+ * number of steps and then each step's byte offset in an 8-column panel of B, (k − k0)·32.
  */
 export function packASkip(a: usize, sai: usize, sak: usize, i0: i32, mc: i32, k0: i32, kc: i32, dst: usize, ks: usize, group: i32 = 0): void {
   const zero = f32x4.splat(0);
@@ -170,19 +169,12 @@ export function packASkip(a: usize, sai: usize, sak: usize, i0: i32, mc: i32, k0
       for (let r = 0; r < MR; r++) store<f32>(slot + (<usize>r << 2), r < rows ? load<f32>(src + <usize>r * sai + <usize>kk * sak) : 0);
       t = keepStep(panel, list, t, kk, v128.load(slot));
     }
-    // A panel that keeps most of its k runs faster as a dense panel (the indexed loads cost about
-    // a fifth more a step: bench/sparse.mjs at 50 % random nonzeros, where 94 % of k survive):
-    // packed again without skipping, and marked with the count −1.
-    if (<f32>t > DENSE_ABOVE * <f32>kc && !group) {
-      packA(a, sai, sak, i0 + p, rows, k0, kc, panel);
-      t = -1;
-    }
+    // Even a panel that keeps nearly all its k stays indexed: since the tile runs inlined in the
+    // driver, its indexed loads cost no more than dense steps (panels 95–97 % kept, packed again
+    // densely when over 85 % as before: 1.03–1.04× slower; bench/ab-kernels.mjs *_dense cases).
     store<i32>(list, t);
   }
 }
-
-/** Share of a panel's k above which packASkip packs it densely instead (see there). */
-const DENSE_ABOVE: f32 = 0.85;
 
 // Four consecutive grouped panels (see groupedRow) whose rows r are the 4 adjacent columns at
 // src + r·rowStep: per step one vector per r, transposed so that panel u gets lane u of each; a

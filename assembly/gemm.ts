@@ -100,7 +100,7 @@ function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usiz
           const ap = apack + ((<usize>i * <usize>kc) << 2), cp = cBlock + <usize>i * ci;
           // A skipping panel's step count, then its steps' offsets in B's panel.
           const list = skip ? lists + ((<usize>(i >> 2) * <usize>(kc + 1)) << 2) : 0;
-          const count = skip ? load<i32>(list) : -1; // −1: a dense panel
+          const count = skip ? load<i32>(list) : -1; // −1: not skipping
           const steps = count < 0 ? kc : count, ks: usize = count < 0 ? 0 : list + 4;
           if (transC) { // (grouped panels too: C's columns are permuted to their order, see gemm_tn_skip_grouped)
             tile4x8T(steps, ap, ks, panel, cp, ldcBytes, nc, bt, tile);

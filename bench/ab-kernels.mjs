@@ -50,6 +50,8 @@ const CASES = {
   tn_grouped_dense: ({ k, scratch, random }) => { const dz = random(P * 64), x = random(P * 512), c = random(64 * 512); return () => k.gemm_tn_skip_grouped(64, 512, P, dz, 64, x, 512, c, 512, 0, scratch, 32); },
   tn_grouped_sparse: ({ k, scratch, random, put }) => { const dz = random(P * 64), x = put(panelZeros(P, 512, 0.25)), c = random(64 * 512); return () => k.gemm_tn_skip_grouped(64, 512, P, dz, 64, x, 512, c, 512, 0, scratch, 32); },
   tn_skip: ({ k, scratch, random, put }) => { const dz = random(P * 64), x = put(panelZeros(P, 512, 0.5)), c = random(64 * 512); return () => k.gemm_tn_skip(64, 512, P, dz, 64, x, 512, c, 512, 0, scratch); },
+  nt_relu_skip_dense: ({ k, scratch, random, put }) => { const a = put(panelZeros(P, 512, 0.97)), w = random(64 * 512), c = random(P * 64), b = random(64); return () => k.gemm_nt_bias_act_skip(P, 64, 512, a, 512, w, 512, c, 64, b, 1, 0, scratch); },
+  nn_skip_dense: ({ k, scratch, random, put }) => { const a = put(panelZeros(P, 64, 0.95)), w = random(64 * 512), c = random(P * 512); return () => k.gemm_nn_skip(P, 512, 64, a, 64, w, 512, c, 512, 0, scratch); },
   nn: ({ k, scratch, random }) => { const a = random(P * 64), w = random(64 * 512), c = random(P * 512); return () => k.gemm_nn(P, 512, 64, a, 64, w, 512, c, 512, 0, scratch); },
   nt: ({ k, scratch, random }) => { const a = random(P * 512), w = random(64 * 512), c = random(P * 64); return () => k.gemm_nt(P, 64, 512, a, 512, w, 512, c, 64, 0, scratch); },
   nt_relu: ({ k, scratch, random }) => { const a = random(P * 512), w = random(64 * 512), c = random(P * 64), b = random(64); return () => k.gemm_nt_bias_act(P, 64, 512, a, 512, w, 512, c, 64, b, 1, 0, scratch); },

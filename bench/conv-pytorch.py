@@ -4,7 +4,9 @@
 # Bernoulli on logits, grey-level MNIST, Adam 1e-3, batch 128, per-example mean loss; trained from
 # the same IDX files (train and test loaded as PyTorch's example loads them). Prints one JSON line
 # with each epoch's test loss (one z per image) and samples/s.
-# Usage: /usr/bin/python3 bench/conv-pytorch.py DATA_DIR EPOCHS THREADS [LATENT=20]
+# With "interleave" after LATENT it prints a line when it is ready, then trains one epoch per line
+# read from stdin and prints each epoch's JSON line at once (bench/conv.mjs alternates it with wasm-vae's epochs).
+# Usage: /usr/bin/python3 bench/conv-pytorch.py DATA_DIR EPOCHS THREADS [LATENT=20] [interleave]
 import gzip, json, sys, time
 import numpy as np
 import torch
@@ -13,6 +15,7 @@ import torch.nn.functional as F
 
 data_dir, epochs, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 latent = int(sys.argv[4]) if len(sys.argv) > 4 else 20
+interleave = len(sys.argv) > 5 and sys.argv[5] == "interleave"
 torch.set_num_threads(threads)
 torch.manual_seed(1)
 def images(name):
@@ -31,7 +34,11 @@ def loss_sum(b):
     return F.binary_cross_entropy_with_logits(decoder(z), b, reduction="sum") - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
 
 log = []
+if interleave:
+    print(json.dumps({"ready": True}), flush=True)  # loaded and built: the first epoch's line may come
 for epoch in range(epochs):
+    if interleave and not sys.stdin.readline():
+        break
     t = time.perf_counter()
     order = torch.randperm(x.shape[0])
     for i in range(0, x.shape[0], 128):
@@ -45,4 +52,6 @@ for epoch in range(epochs):
         test = sum(loss_sum(x_test[i:i + 1000]).item() for i in range(0, 10000, 1000)) / 10000
     log.append({"epoch": epoch + 1, "testLoss": test, "samplesPerSecond": x.shape[0] / seconds})
     print(f"pytorch epoch {epoch + 1}: test {test:.2f}, {x.shape[0] / seconds:.0f} samples/s", file=sys.stderr, flush=True)
+    if interleave:
+        print(json.dumps(log[-1]), flush=True)
 print(json.dumps({"torch": torch.__version__, "threads": threads, "epochs": log}))
