@@ -70,6 +70,24 @@ for (const build of ['simd', 'relaxed'] as const) {
       }
     });
 
+    it('gemm with B packed once for many blocks of rows gives each element bit for bit as row blocks apart', () => {
+      // 1100 rows at k = 520: the first block of k (512) has 9 blocks of 128 rows, so B's panels are
+      // packed once for all of them; each half of the rows alone has 5 and packs B per block.
+      const next = rng(33), m = 1100, n = 40, k = 520, half = 550;
+      const a = randomArray(m * k, next), b = randomArray(n * k, next), c0 = randomArray(m * n, next), bias = randomArray(n, next);
+      const pa = K.put(a), pb = K.put(b), pbias = K.put(bias), scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
+      for (const beta of [0, 1]) {
+        const whole = K.put(c0), parts = K.put(c0);
+        const run = (c: number, rows: number, at: number) => beta === 0
+          ? K.k.gemm_nt_bias_act(rows, n, k, pa + 4 * at * k, k, pb, k, c + 4 * at * n, n, pbias, 1, 0, scratch)
+          : K.k.gemm_nt(rows, n, k, pa + 4 * at * k, k, pb, k, c + 4 * at * n, n, 1, scratch);
+        run(whole, m, 0);
+        run(parts, half, 0);
+        run(parts, m - half, half);
+        expect(firstDifference(K.get(whole, m * n), K.get(parts, m * n)), `beta ${beta}`).toBe('');
+      }
+    });
+
     it('gemm_nt_bias_act gives each element bit for bit as gemm_nt then bias_act, for every activation and path', () => {
       // Shapes: direct path with a partial last panel and rows past a multiple of 4; the narrow
       // (transposed) path; k over two blocks of KC; k = 0; no bias.
