@@ -59,10 +59,10 @@ if (!values['skip-jax']) {
     + `wasm-vae ${(ours / jax.samplesPerSecond).toFixed(0)}× per machine (${workers} workers), ${(ours / workers / jax.samplesPerSecond).toFixed(0)}× per thread`);
 }
 const ceiling = await measureCeiling('auto');
-console.log(`conv kernels, one thread, 64 rows (a worker's half of a batch), ${ceiling.relaxedSimd ? 'relaxed' : 'plain'} SIMD ceiling ${ceiling.gflops.toFixed(1)} GFLOP/s:`);
-const kernels = await measureConvKernels('auto', ceiling);
+console.log(`conv kernels, one thread, 64 rows (a worker's half of a batch), ${ceiling.relaxedSimd ? 'relaxed' : 'plain'} SIMD; each a share of the ceiling measured just before it:`);
+const kernels = await measureConvKernels('auto');
 for (const r of kernels) {
   console.log(`  ${r.layer.padEnd(30)} ${r.pass.padEnd(8)} ${r.kernels.padEnd(28)} ${(r.us / 1000).toFixed(2).padStart(6)} ms ${r.gflops.toFixed(1).padStart(5)} GFLOP/s `
-    + `${r.percentOfCeiling.toFixed(0).padStart(3)} % of the ceiling (GEMM ${(100 * r.gemmShare).toFixed(0)} % of the time)`);
+    + `${r.percentOfCeiling.toFixed(0).padStart(3)} % of ${r.ceilingGflops.toFixed(1)} (GEMM ${(100 * r.gemmShare).toFixed(0)} % of the time)`);
 }
 if (values.json) console.log(JSON.stringify({ epochs, ours: ourEpochs, peer, jax, ceiling, kernels }));

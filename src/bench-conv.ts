@@ -2,7 +2,7 @@
 // 128-row batch: 64 rows), each as the op composes it (im2col/col2im and the GEMM), against the
 // SIMD ceiling: what bench/conv.mjs prints beside the training figures.
 import { Arena } from './arena.js';
-import { type Ceiling, microsecondsPerCall } from './bench.js';
+import { type Ceiling, measureCeiling, microsecondsPerCall } from './bench.js';
 import { createMemory, instantiate, type KernelBuild, kernelModule } from './kernels.js';
 
 export interface ConvKernelResult {
@@ -18,6 +18,8 @@ export interface ConvKernelResult {
   percentOfCeiling: number;
   /** The share of the time in the GEMM (the rest is im2col/col2im). */
   gemmShare: number;
+  /** The SIMD ceiling the share is of (GFLOP/s). */
+  ceilingGflops: number;
 }
 
 /** A conv layer: C×H×W in, O out, square kernel k, stride s, padding p; transposed = ConvTranspose2d. */
@@ -30,8 +32,12 @@ const DCGAN28: Layer[] = [
   { name: 'decoder.5 convT 32→1, 14→28', C: 32, H: 14, W: 14, O: 1, k: 4, s: 2, p: 1, transposed: true },
 ];
 
-/** Each pass of each dcgan28 conv layer on `rows` rows: time (best of 5), GFLOP/s and its share of `ceiling`. */
-export async function measureConvKernels(build: KernelBuild, ceiling: Ceiling, rows = 64): Promise<ConvKernelResult[]> {
+/**
+ * Each pass of each dcgan28 conv layer on `rows` rows: time (best of 7), GFLOP/s and its share of
+ * `ceiling`, or by default of the ceiling measured just before that pass (this shared host's speed
+ * moves between minutes: a share of a ceiling measured minutes apart moved 10 points either way).
+ */
+export async function measureConvKernels(build: KernelBuild, ceiling?: Ceiling, rows = 64): Promise<ConvKernelResult[]> {
   const { module } = await kernelModule(build);
   const memory = createMemory(1024);
   const k = await instantiate(module, memory);
@@ -64,9 +70,11 @@ export async function measureConvKernels(build: KernelBuild, ceiling: Ceiling, r
       ['dW', 'gemm_tn', () => undefined, () => k.gemm_tn(outer, K, P, y, outer, cols, K, dw, K, 0, scratch)],
     ];
     for (const [pass, kernels, first, second] of passes) {
+      const peak = (ceiling ?? await measureCeiling(build)).gflops;
       const us = time(() => { first(); second(); });
       const gemmUs = time(pass === 'dW' ? second : kernels.startsWith('im2col') ? second : first);
-      out.push({ layer: l.name, pass, kernels, flops, us, gflops: flops / us / 1e3, percentOfCeiling: (100 * flops / us / 1e3) / ceiling.gflops, gemmShare: Math.min(1, gemmUs / us) });
+      out.push({ layer: l.name, pass, kernels, flops, us, gflops: flops / us / 1e3, percentOfCeiling: (100 * flops / us / 1e3) / peak,
+        gemmShare: Math.min(1, gemmUs / us), ceilingGflops: peak });
     }
     arena.release(mark);
   }
