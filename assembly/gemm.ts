@@ -156,11 +156,12 @@ function drive(m: i32, n: i32, k: i32, a: usize, sai: usize, sak: usize, b: usiz
 }
 
 // Whether a problem runs on A's rows as they are (driveRows): B small enough to be packed whole in
-// the panel scratch and so narrow (n ≤ 32) that packing A, a copy of A for n/8 sweeps of it,
-// would cost a large share of the multiply-adds. A convolution's one-channel end (k or n = 16).
+// the panel scratch and so narrow (n ≤ 48) that packing A, a copy of A for n/8 sweeps of it,
+// would cost a large share of the multiply-adds. A convolution's one-channel end (k or n = 16),
+// an RGB one's input gradient (n = 48: 1.06×, bench/ab-kernels.mjs rgb_dx, dx48_k64).
 // @ts-ignore: decorator
 @inline function runsOnRows(n: i32, k: i32, sak: usize): bool {
-  return sak == 4 && n <= 4 * NR && n * k <= NR * KC;
+  return sak == 4 && n <= 6 * NR && n * k <= NR * KC;
 }
 
 // C = beta·C + A·op(B) with A's rows read where they are (contiguous in k, sai bytes apart): all
@@ -200,13 +201,13 @@ function driveRows(m: i32, n: i32, k: i32, a: usize, sai: usize, b: usize, sbk: 
 }
 
 // Whether a problem runs on A and B unpacked (driveStrided): a weight gradient of a layer with
-// few channels on both sides (m, n ≤ 32) over many rows (k ≥ 256), whose 4 rows of A and 8
+// few channels on both sides (m, n ≤ 64) over many rows (k ≥ 256), whose 4 rows of A and 8
 // columns of B at one k are contiguous. Packing would copy both operands for each block of k, for
 // n/8 (or m/4) uses of each copy: measured 12–18 % of the multiply-adds' time on dcgan28's
-// one-channel ends (32 × 16 over 12,544 patches).
+// one-channel ends (32 × 16 over 12,544 patches); an RGB first conv's 32 × 48 1.13×, 64 × 64 1.03×.
 // @ts-ignore: decorator
 @inline function runsStrided(m: i32, n: i32, k: i32, sai: usize, sbj: usize): bool {
-  return sai == 4 && sbj == 4 && m <= 32 && n <= 32 && (m & 3) == 0 && (n & (NR - 1)) == 0 && k >= 256;
+  return sai == 4 && sbj == 4 && m <= 64 && n <= 64 && (m & 3) == 0 && (n & (NR - 1)) == 0 && k >= 256;
 }
 
 /** Steps of k in a block of driveStrided: its block of A (≤ 32 floats a step) and of B in L1. */

@@ -5,7 +5,8 @@
 //   node --experimental-wasm-relaxed-simd bench/ab-kernels.mjs A.wasm B.wasm [--case nn_skip] [--rounds 7]
 // Cases: dcgan28's second conv layer at a batch of 128 (its pixels 6272 rows, patches 512 long),
 // dense and on zeros grouped as its ReLUs leave them (a 4-row panel keeps a k with the given
-// share), and the reference MLP's GEMMs. Prints the median time of each and the median of the
+// share), an RGB first conv's (3 channels, 4×4: 48-long patches; 16 rows of 32×32 pixels), and
+// the reference MLP's GEMMs. Prints the median time of each and the median of the
 // paired ratios A/B (> 1: B faster).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -56,6 +57,11 @@ const CASES = {
   nt: ({ k, scratch, random }) => { const a = random(P * 512), w = random(64 * 512), c = random(P * 64); return () => k.gemm_nt(P, 64, 512, a, 512, w, 512, c, 64, 0, scratch); },
   nt_relu: ({ k, scratch, random }) => { const a = random(P * 512), w = random(64 * 512), c = random(P * 64), b = random(64); return () => k.gemm_nt_bias_act(P, 64, 512, a, 512, w, 512, c, 64, b, 1, 0, scratch); },
   tn: ({ k, scratch, random }) => { const a = random(P * 64), b = random(P * 512), c = random(64 * 512); return () => k.gemm_tn(64, 512, P, a, 64, b, 512, c, 512, 0, scratch); },
+  rgb_forward: ({ k, scratch, random }) => { const a = random(16384 * 48), w = random(32 * 48), c = random(16384 * 32), b = random(32); return () => k.gemm_nt_bias_act(16384, 32, 48, a, 48, w, 48, c, 32, b, 1, 0, scratch); },
+  rgb_dx: ({ k, scratch, random }) => { const a = random(16384 * 32), w = random(32 * 48), c = random(16384 * 48); return () => k.gemm_nn(16384, 48, 32, a, 32, w, 48, c, 48, 0, scratch); },
+  rgb_dw: ({ k, scratch, random }) => { const a = random(16384 * 32), b = random(16384 * 48), c = random(32 * 48); return () => k.gemm_tn(32, 48, 16384, a, 32, b, 48, c, 48, 0, scratch); },
+  dw64: ({ k, scratch, random }) => { const a = random(16384 * 64), b = random(16384 * 64), c = random(64 * 64); return () => k.gemm_tn(64, 64, 16384, a, 64, b, 64, c, 64, 0, scratch); },
+  dx48_k64: ({ k, scratch, random }) => { const a = random(16384 * 64), w = random(64 * 48), c = random(16384 * 48); return () => k.gemm_nn(16384, 48, 64, a, 64, w, 48, c, 48, 0, scratch); },
   mlp_forward: ({ k, scratch, random }) => { const a = random(128 * 400), w = random(784 * 400), c = random(128 * 784), b = random(784); return () => k.gemm_nt_bias_act(128, 784, 400, a, 400, w, 400, c, 784, b, 0, 0, scratch); },
   mlp_dx: ({ k, scratch, random }) => { const a = random(128 * 784), w = random(784 * 400), c = random(128 * 400); return () => k.gemm_nn(128, 400, 784, a, 784, w, 400, c, 400, 0, scratch); },
   mlp_dw: ({ k, scratch, random }) => { const a = random(128 * 784), b = random(128 * 400), c = random(784 * 400); return () => k.gemm_tn(784, 400, 128, a, 784, b, 400, c, 400, 0, scratch); },

@@ -45,14 +45,14 @@ for (const build of ['simd', 'relaxed'] as const) {
     });
 
     it('gemm on unpacked operands gives each element bit for bit as the packed path', () => {
-      // The first n columns of a problem 40 wide (packed panels) against the problem n wide: nt
-      // and nn with n <= 32 and n·k <= 4096 run on A's rows where they are (rows past a multiple
-      // of 4, a part panel); tn with m, n <= 32 and k >= 256 on both operands where they are
+      // The first n columns of a problem 72 wide (packed panels) against the problem n wide: nt
+      // and nn with n <= 48 and n·k <= 4096 run on A's rows where they are (rows past a multiple
+      // of 4, a part panel); tn with m, n <= 64 and k >= 256 on both operands where they are
       // (k across blocks of 192).
       const next = rng(32);
       for (const [m, n, k, layouts] of [[37, 20, 45, 'nt nn'], [13, 32, 16, 'nt nn'], [6, 16, 32, 'nt nn'], [9, 3, 100, 'nt nn'], [5, 8, 512, 'nt nn'],
-        [32, 16, 1000, 'tn'], [4, 8, 256, 'tn'], [12, 24, 385, 'tn']] as const) {
-        const w = 40, a = randomArray(m * k, next), b = randomArray(w * k, next), c0 = randomArray(m * w, next);
+        [11, 48, 64, 'nt nn'], [32, 16, 1000, 'tn'], [4, 8, 256, 'tn'], [12, 24, 385, 'tn'], [64, 64, 300, 'tn'], [36, 48, 257, 'tn']] as const) {
+        const w = 72, a = randomArray(m * k, next), b = randomArray(w * k, next), c0 = randomArray(m * w, next);
         const pa = K.put(a), scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
         for (const layout of layouts.split(' ') as ('nt' | 'nn' | 'tn')[]) {
           // nt: B's first n rows are a problem of its own; nn and tn: B [k × w] and its first n columns.
