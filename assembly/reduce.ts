@@ -4,9 +4,27 @@
  * dst[c] = beta·dst[c] + Σ_r src[r·ld + c] for c < cols (bias gradients), summed over r in order.
  */
 export function col_sums(dst: usize, src: usize, rows: i32, cols: i32, ld: i32, beta: f32): void {
-  const c4 = cols & ~3;
+  const c4 = cols & ~3, c16 = cols & ~15;
   const vb = f32x4.splat(beta);
+  const stride = <usize>ld << 2;
   let c = 0;
+  // 16 columns at a time: four chains in flight instead of one, each column's sum still over the
+  // rows in order (one vector add's latency a row made a conv bias gradient latency-bound:
+  // 25088 × 32 154 → 46 µs; dcgan28's six a step 0.70 → 0.50 ms, the rest its one-column sum).
+  for (; c < c16; c += 16) {
+    const off = <usize>c << 2;
+    let a0 = beta == 0 ? f32x4.splat(0) : f32x4.mul(vb, v128.load(dst + off));
+    let a1 = beta == 0 ? f32x4.splat(0) : f32x4.mul(vb, v128.load(dst + off, 16));
+    let a2 = beta == 0 ? f32x4.splat(0) : f32x4.mul(vb, v128.load(dst + off, 32));
+    let a3 = beta == 0 ? f32x4.splat(0) : f32x4.mul(vb, v128.load(dst + off, 48));
+    let p = src + off;
+    for (let r = 0; r < rows; r++) {
+      a0 = f32x4.add(a0, v128.load(p)); a1 = f32x4.add(a1, v128.load(p, 16));
+      a2 = f32x4.add(a2, v128.load(p, 32)); a3 = f32x4.add(a3, v128.load(p, 48));
+      p += stride;
+    }
+    v128.store(dst + off, a0); v128.store(dst + off, a1, 16); v128.store(dst + off, a2, 32); v128.store(dst + off, a3, 48);
+  }
   for (; c < c4; c += 4) {
     const off = <usize>c << 2;
     let acc = beta == 0 ? f32x4.splat(0) : f32x4.mul(vb, v128.load(dst + off));

@@ -308,6 +308,16 @@ for (const build of ['simd', 'relaxed'] as const) {
       const columns = K.arena.allocFloats(7);
       K.k.col_sums(columns, ps + 4 * 3, rows, 7, cols, 0);
       expect(worstError(K.get(columns, 7), ref.slice(3, 10).map((v) => v - 1), 1e-6, 1e-6)).toBeLessThanOrEqual(1);
+      // Each column one f32 chain over the rows in order, whichever block of columns it falls in
+      // (16 at a time, 4, then one): 37 columns of 33 rows, ld 40, beta 0.5, to the bit.
+      const block = randomArray(33 * 40, next), start = randomArray(37, next), sums = K.put(start);
+      K.k.col_sums(sums, K.put(block), 33, 37, 40, 0.5);
+      const chains = Float32Array.from(start, (v, c) => {
+        let acc = Math.fround(0.5 * v);
+        for (let r = 0; r < 33; r++) acc = Math.fround(acc + block[r * 40 + c]);
+        return acc;
+      });
+      expect(Array.from(K.get(sums, 37))).toEqual(Array.from(chains));
 
       expect(Math.abs(K.k.sum_squares(ps, rows * cols) - src.reduce((s, v) => s + v * v, 0))).toBeLessThan(1e-4);
       K.k.scale(ps, 3, -2);
