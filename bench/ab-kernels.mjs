@@ -63,6 +63,8 @@ const CASES = {
   dw64: ({ k, scratch, random }) => { const a = random(16384 * 64), b = random(16384 * 64), c = random(64 * 64); return () => k.gemm_tn(64, 64, 16384, a, 64, b, 64, c, 64, 0, scratch); },
   dx48_k64: ({ k, scratch, random }) => { const a = random(16384 * 64), w = random(64 * 48), c = random(16384 * 48); return () => k.gemm_nn(16384, 48, 64, a, 64, w, 48, c, 48, 0, scratch); },
   col_sums: ({ k, random }) => { const g = random(25088 * 32), d = random(32); return () => k.col_sums(d, g, 25088, 32, 32, 0); },
+  bias_relu: ({ k, random }) => { const y = random(25088 * 32), b = random(32); return () => k.bias_act(y, 25088, 32, b, 1, 0); },
+  relu_backward: ({ k, random }) => { const dy = random(25088 * 32), y = random(25088 * 32); return () => k.act_backward(dy, y, 25088 * 32, 1, 0); },
   mlp_forward: ({ k, scratch, random }) => { const a = random(128 * 400), w = random(784 * 400), c = random(128 * 784), b = random(784); return () => k.gemm_nt_bias_act(128, 784, 400, a, 400, w, 400, c, 784, b, 0, 0, scratch); },
   mlp_dx: ({ k, scratch, random }) => { const a = random(128 * 784), w = random(784 * 400), c = random(128 * 400); return () => k.gemm_nn(128, 400, 784, a, 784, w, 400, c, 400, 0, scratch); },
   mlp_dw: ({ k, scratch, random }) => { const a = random(128 * 784), b = random(128 * 400), c = random(784 * 400); return () => k.gemm_tn(784, 400, 128, a, 784, b, 400, c, 400, 0, scratch); },
