@@ -78,6 +78,10 @@ export function tile4x8ActSkip(steps: i32, ap: usize, ks: usize, bp: usize, c: u
 // ks = 0: dense steps through B's panel; else step kk's B row is at bp + ks[kk] (a constant 0 at
 // the dense call sites, so the optimiser removes the test). out ≠ 0: the tile is stored
 // transposed at out (row stride outBytes: C of the transposed problem) from the registers.
+// A's and B's layouts (constants at each call site, so each form compiles to its own loop):
+// packed panels ([kc][4] at ap, [kc][8] at bp); `direct`: A's 4 rows where they are, aRow bytes
+// apart and contiguous in k (driveRows); `strided`: A's 4 values and B's 8 at one k contiguous,
+// the next k aStep and bStep bytes on (driveStrided, neither operand packed).
 // @ts-ignore: decorator
 @inline export function tileBody(kc: i32, ap: usize, bp: usize, ks: usize, c: usize, ldcBytes: usize, nc: i32, beta: f32, tile: usize,
                           fused: bool, bias: usize, act: i32, alpha: f32, out: usize, outBytes: usize, direct: bool = false, aRow: usize = 0,
