@@ -30,12 +30,13 @@ const logEpoch = (e) => console.log(`wasm-vae epoch ${e.epoch}: test ${e.valLoss
 const vae = await VAE.create(DCGAN28, { workers });
 const ourEpochs = [];
 let peer = null, torch = values['skip-torch'] || values.sequential ? null : startPythonPeer('conv-pytorch.py', [data, epochs, workers, 20, 'interleave']);
-if (torch) await torch.ready.catch((err) => { console.log(`PyTorch: not measured (${err.message.split('\n')[0]}; apt-get install python3-torch)`); torch = null; });
+const torchMissing = (err) => { console.log(`PyTorch: not measured (${err.message.split('\n')[0]}; apt-get install python3-torch)`); torch = null; };
+if (torch) await torch.ready.catch(torchMissing);
 for (let e = 0; e < (values.sequential ? 1 : epochs); e++) {
   // One fit per epoch continues the same run (the epoch count, shuffles and noise streams carry on).
   const h = await vae.fit(mnist.train.bytes, { epochs: values.sequential ? epochs : 1, validation: mnist.test.bytes, onEpochEnd: logEpoch });
   ourEpochs.push(...h.epochs);
-  if (torch) await torch.step().catch((err) => { console.log(`PyTorch: not measured (${err.message.split('\n')[0]}; apt-get install python3-torch)`); torch = null; });
+  if (torch) await torch.step().catch(torchMissing);
 }
 await vae.dispose();
 const ours = median(ourEpochs.map((e) => e.samplesPerSecond));
@@ -43,7 +44,7 @@ try {
   if (torch) peer = await torch.close();
   else if (values.sequential && !values['skip-torch']) peer = runPythonPeer('conv-pytorch.py', [data, epochs, workers]);
 } catch (err) {
-  console.log(`PyTorch: not measured (${err.message.split('\n')[0]}; apt-get install python3-torch)`);
+  torchMissing(err);
 }
 if (peer) {
   const theirs = median(peer.epochs.map((e) => e.samplesPerSecond));
