@@ -5,7 +5,7 @@
 // parameters to the bit with 1 and 2 workers.
 import { describe, expect, it } from 'vitest';
 import { architecture, loadMnist, VAE, type VAEConfig } from '../src/index.js';
-import { SPARSE_BELOW } from '../src/ops/sparse-data.js';
+import { LISTS_BELOW, SPARSE_BELOW } from '../src/ops/sparse-data.js';
 import { DATA_DIR, firstDifference, type Kernels, kernels, randomArray, rng } from './helpers.js';
 
 // Rows like images: a share `zeros` of the values zero, most of them in the same columns (a border).
@@ -118,18 +118,20 @@ describe.each(['simd', 'relaxed'] as const)('zero-skipping GEMMs (%s build)', (b
  * its parameters, what `train` returned and how often the skipping GEMMs ran on this thread.
  */
 async function trainWithShare<T>(config: VAEConfig, workers: number, share: number, train: (vae: VAE) => Promise<T>) {
-  const limits = { ...SPARSE_BELOW };
-  SPARSE_BELOW.data = share;
-  SPARSE_BELOW.relu = share;
+  const limits = { ...SPARSE_BELOW }, listLimits = { ...LISTS_BELOW };
+  for (const table of [SPARSE_BELOW, LISTS_BELOW]) Object.assign(table, { data: share, relu: share });
   const vae = await VAE.create(config, { workers, profile: true });
   try {
     const result = await train(vae);
     const skips = (name: string) => vae.profile().filter((e) => e.kernel.startsWith(`${name} `)).reduce((n, e) => n + e.calls, 0);
-    return { params: vae.getParameters(), result, skipForward: skips('gemm_nt_bias_act_skip'), skipGradient: skips('gemm_tn_skip'),
+    // Dense layers skip through lists (gemm-lists.ts), conv layers through 4-row panels.
+    return { params: vae.getParameters(), result, skipForward: skips('gemm_nt_bias_act_skip') + skips('gemm_nt_bias_act_lists'),
+      skipGradient: skips('gemm_tn_skip') + skips('gemm_tn_lists'),
       skipRelu: { inputGradient: skips('gemm_nn_skip') + skips('gemm_nt_skip'), weightGradient: skips('gemm_tn_skip_a') } };
   } finally {
     await vae.dispose();
     Object.assign(SPARSE_BELOW, limits);
+    Object.assign(LISTS_BELOW, listLimits);
   }
 }
 

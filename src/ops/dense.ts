@@ -6,7 +6,7 @@ import { checkKeys } from '../check-keys.js';
 import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
 import { layerActivation } from './layer-checks.js';
-import { gradientZeros, sparseEnough, type Zeros } from './sparse-data.js';
+import { gradientZeros, LISTS_BELOW, sparseEnough, type Zeros } from './sparse-data.js';
 import type { Op, OpContext } from './types.js';
 
 /**
@@ -39,7 +39,7 @@ export const dense: Op<DenseSpec, DenseLayer> = {
   ],
   forward(c, s, rows) {
     const x = c.buffer[s.input];
-    const gemm = sparseEnough(c, s.inputZeros, x, rows * s.inDim) ? c.k.gemm_nt_bias_act_skip : c.k.gemm_nt_bias_act;
+    const gemm = sparseEnough(c, s.inputZeros, x, rows * s.inDim, LISTS_BELOW) ? c.k.gemm_nt_bias_act_lists : c.k.gemm_nt_bias_act;
     gemm(rows, s.outDim, s.inDim, x, s.inDim, c.params + 4 * s.weight, s.inDim,
       c.buffer[s.output], s.outDim, c.params + 4 * s.bias, s.act, s.alpha, c.pack);
   },
@@ -53,9 +53,9 @@ export const dense: Op<DenseSpec, DenseLayer> = {
   units: (s) => s.outDim,
   backwardParams(c, s, u0, u1, rows, accumulate) {
     const beta = accumulate ? 1 : 0;
-    // dW = dYᵀ·X skips X's zeros (4 inputs at a time) if they are sparse, else dY's (4 units); the
-    // first runs transposed, packing only dY's narrow panels (see conv2d's weight gradient).
-    const gemm = sparseEnough(c, s.inputZeros, c.buffer[s.input], rows * s.inDim) ? c.k.gemm_tn_skip
+    // dW = dYᵀ·X skips X's zeros (each input's own, through lists) if they are sparse, else dY's
+    // (4 units at a time).
+    const gemm = sparseEnough(c, s.inputZeros, c.buffer[s.input], rows * s.inDim, LISTS_BELOW) ? c.k.gemm_tn_lists
       : sparseEnough(c, gradientZeros(s.act), c.gradient[s.output], rows * s.outDim) ? c.k.gemm_tn_skip_a : c.k.gemm_tn;
     gemm(u1 - u0, s.inDim, rows, c.gradient[s.output] + 4 * u0, s.outDim, c.buffer[s.input], s.inDim,
       c.grads + 4 * (s.weight + u0 * s.inDim), s.inDim, beta, c.pack);

@@ -1,0 +1,84 @@
+// The list GEMMs (assembly/gemm-lists.ts: each row's, or each column's, own nonzeros) give the
+// dense GEMMs' outputs to the bit: on MNIST-like rows, on rows 50–90 % nonzero, on rows with
+// nothing at all, with a NaN in the data, with C's width not a multiple of the 28-column sweep,
+// k not a multiple of 4, more rows (or columns) than one block of lists holds, beta 0, 1, 0.5,
+// and on what they hand to the 4-row skipping forms (C's last columns or rows past a multiple of
+// 4, an activation not vectorised).
+import { describe, expect, it } from 'vitest';
+import { firstDifference, type Kernels, kernels, randomArray, rng } from './helpers.js';
+
+// Rows like images: a share `zeros` of the values zero, most of them in the same columns (a
+// border), and within the rest zeros at random places.
+function sparseRows(rows: number, k: number, zeros: number, next: ReturnType<typeof rng>): Float32Array {
+  const border = Array.from({ length: k }, () => next(0, 1) < zeros);
+  return randomArray(rows * k, next, 0, 1).map((v, i) => (border[i % k] ? (next(0, 1) < 0.97 ? 0 : v) : next(0, 1) < zeros / 2 ? 0 : v));
+}
+
+// [rows, columns of C, k, share of zeros]: MNIST's first layer; 60 columns (two sweeps of 28, then
+// 4); k = 33 and 7 (not multiples of 4); 300 rows of 1500 half zeros (several blocks of lists);
+// 1100 rows (more than a block's 1020); all zero; n = 403 and 30 (the last 3 and 2 columns by 4-row skipping).
+const FORWARD = [[128, 400, 784, 0.81], [130, 60, 600, 0.35], [9, 56, 33, 0.5], [5, 8, 7, 0.2], [300, 28, 1500, 0.5],
+  [1100, 12, 20, 0.5], [6, 32, 64, 1], [37, 403, 785, 0.81], [20, 30, 50, 0.6]] as const;
+
+// [rows of C (units), columns of C (inputs), k (data rows), share of zeros]: MNIST's first layer
+// and a worker's half of it; 60 units (the last sweep 4 wide); k = 33; 1100 columns (more than a
+// block's 1020); k = 2000 (a block lists 20 columns at most); all zero; m = 7, n = 30, 794 (C's last
+// row and columns by 4-row skipping: a third of 400 units, a conditional model's 784 + 10 inputs).
+const GRADIENT = [[400, 784, 128, 0.81], [200, 784, 64, 0.81], [60, 12, 33, 0.4], [8, 1100, 50, 0.5], [12, 200, 2000, 0.3],
+  [16, 24, 40, 1], [7, 20, 50, 0.7], [12, 30, 40, 0.6], [133, 794, 100, 0.8]] as const;
+
+describe.each(['simd', 'relaxed'] as const)('list GEMMs (%s build)', (build) => {
+  it('gemm_nt_bias_act_lists equals gemm_nt_bias_act bit for bit', async () => {
+    const K = await kernels(build), next = rng(41);
+    const scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
+    for (const [rows, n, k, zeros] of FORWARD) {
+      const mark = K.arena.mark();
+      const x = sparseRows(rows, k, zeros, next);
+      if (rows > 30 && zeros < 1) x[7 * k + 5] = NaN; // a NaN in the data must reach its row's outputs, not be skipped
+      const w = randomArray(n * k, next, -0.1, 0.1), bias = randomArray(n, next, -0.5, 0.5);
+      const px = K.put(x), pw = K.put(w), pb = K.put(bias);
+      for (const act of [0, 1, 2, 3, 4, 5]) { // identity, relu, leaky relu, elu (not vectorised), tanh, sigmoid
+        const dense = K.arena.allocFloats(rows * n), lists = K.put(randomArray(rows * n, next));
+        K.k.gemm_nt_bias_act(rows, n, k, px, k, pw, k, dense, n, pb, act, 0.1, scratch);
+        K.k.gemm_nt_bias_act_lists(rows, n, k, px, k, pw, k, lists, n, pb, act, 0.1, scratch);
+        expect(firstDifference(K.get(lists, rows * n), K.get(dense, rows * n)), `${rows}×${n}×${k}, ${zeros} zeros, act ${act}`).toBe('');
+      }
+      K.arena.release(mark);
+    }
+  });
+
+  it('gemm_nt_bias_act_lists is A·Wᵀ + b in float64 (within float32 rounding) without a bias too', async () => {
+    const K = await kernels(build), next = rng(42), [rows, n, k] = [11, 60, 37];
+    const scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
+    const x = sparseRows(rows, k, 0.6, next), w = randomArray(n * k, next);
+    const out = K.arena.allocFloats(rows * n);
+    K.k.gemm_nt_bias_act_lists(rows, n, k, K.put(x), k, K.put(w), k, out, n, 0, 0, 0, scratch);
+    const got = K.get(out, rows * n);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < n; j++) {
+      let want = 0;
+      for (let t = 0; t < k; t++) want += x[i * k + t] * w[j * k + t];
+      expect(Math.abs(got[i * n + j] - want), `(${i}, ${j})`).toBeLessThan(1e-5 * (1 + Math.abs(want)) * k);
+    }
+  });
+
+  it('gemm_tn_lists equals gemm_tn bit for bit, beta 0, 1 and 0.5', async () => {
+    const next = rng(43);
+    for (const [m, n, rows, zeros] of GRADIENT) await weightGradientMatches(await kernels(build), m, n, rows, zeros, next);
+  });
+});
+
+// dW [m×n] = beta·dW + dYᵀ [m×rows] · X [rows×n] over sparse X by gemm_tn_lists and gemm_tn, from the same C.
+async function weightGradientMatches(K: Kernels, m: number, n: number, rows: number, zeros: number, next: ReturnType<typeof rng>) {
+  const mark = K.arena.mark(), scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
+  const x = sparseRows(rows, n, zeros, next);
+  if (zeros < 1) x[3 * n + 2] = NaN;
+  const dy = K.put(randomArray(rows * m, next, -1, 1)), px = K.put(x);
+  const start = randomArray(m * n, next, -1, 1);
+  for (const beta of [0, 1, 0.5]) {
+    const dense = K.put(start), lists = K.put(start);
+    K.k.gemm_tn(m, n, rows, dy, m, px, n, dense, n, beta, scratch);
+    K.k.gemm_tn_lists(m, n, rows, dy, m, px, n, lists, n, beta, scratch);
+    expect(firstDifference(K.get(lists, m * n), K.get(dense, m * n)), `${m}×${n}×${rows}, ${zeros} zeros, beta ${beta}`).toBe('');
+  }
+  K.arena.release(mark);
+}
