@@ -6,7 +6,10 @@
 # the step's tensors of a few hundred kB come from the heap instead of fresh mmaps (loading the
 # training set alone ran about 2.5x slower on one thread here: the slow path no user of the
 # example gets).
-# Usage: /usr/bin/python3 bench/pytorch-peer.py DATA_DIR THREADS [ROWS]
+# With "interleave" after ROWS it prints a line when it has loaded and run its warm-up epoch, then
+# trains one timed epoch per line read from stdin and prints its JSON line at once (bench/train.mjs
+# alternates them with wasm-vae's epochs, so that both see the same machine state).
+# Usage: /usr/bin/python3 bench/pytorch-peer.py DATA_DIR THREADS [ROWS] [interleave]
 import gzip, json, sys, time
 import numpy as np
 import torch
@@ -15,6 +18,7 @@ import torch.nn.functional as F
 
 data_dir, threads = sys.argv[1], int(sys.argv[2])
 rows = int(sys.argv[3]) if len(sys.argv) > 3 else 60000
+interleave = len(sys.argv) > 4 and sys.argv[4] == "interleave"
 torch.set_num_threads(threads)
 torch.manual_seed(1)
 def images(name):
@@ -50,8 +54,15 @@ def epoch():
         loss.backward()
         opt.step()
 
+def timed():
+    t = time.perf_counter()
+    epoch()
+    return {"threads": threads, "samplesPerSecond": x.shape[0] / (time.perf_counter() - t), "torch": torch.__version__}
+
 epoch()
-t = time.perf_counter()
-epoch()
-seconds = time.perf_counter() - t
-print(json.dumps({"threads": threads, "samplesPerSecond": x.shape[0] / seconds, "torch": torch.__version__}))
+if interleave:
+    print(json.dumps({"ready": True}), flush=True)
+    while sys.stdin.readline():
+        print(json.dumps(timed()), flush=True)
+else:
+    print(json.dumps(timed()))

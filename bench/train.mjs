@@ -4,21 +4,25 @@
 // backends (a fixed number of batches each), and PyTorch (bench/pytorch-peer.py, which loads the
 // train and test sets as PyTorch's example does) with the same thread count where
 // /usr/bin/python3 has torch (with Debian's OpenBLAS when libopenblas0-openmp is installed), and
-// prints the ratios. Node 20 gets the relaxed-SIMD build without flags; --build simd for the plain.
+// prints the ratios. PyTorch's timed epochs alternate with wasm-vae's (after its warm-up epoch),
+// so that both see the same machine state on a shared host; --sequential times one PyTorch epoch
+// after all of wasm-vae's, as before. Node 20 gets the relaxed-SIMD build without flags; --build
+// simd for the plain.
 // Usage: node bench/train.mjs [--epochs N] [--workers N] [--build auto|simd] [--skip-tfjs]
-//        [--skip-jax] [--skip-torch] [--json]
+//        [--skip-jax] [--skip-torch] [--sequential] [--json]
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMnist, VAE } from 'wasm-vae';
 import { jaxjsSamplesPerSecond } from './jaxjs-peer.mjs';
 import { tfjsSamplesPerSecond } from './tfjs-peer.mjs';
-import { OPENBLAS, runPythonPeer } from './python-peer.mjs';
+import { OPENBLAS, runPythonPeer, startPythonPeer } from './python-peer.mjs';
 import { cpus } from 'node:os';
 
 const { values } = parseArgs({ options: {
   epochs: { type: 'string', default: '10' }, data: { type: 'string' }, json: { type: 'boolean' },
   'tfjs-batches': { type: 'string', default: '20' }, 'skip-tfjs': { type: 'boolean' }, 'skip-torch': { type: 'boolean' }, workers: { type: 'string', default: '1' },
   'skip-jax': { type: 'boolean' }, 'jax-batches': { type: 'string', default: '100' }, build: { type: 'string', default: 'auto' },
+  sequential: { type: 'boolean' },
 } });
 const data = values.data ?? process.env.WASM_VAE_DATA ?? new URL('../../shared/data/mnist', import.meta.url).pathname;
 const epochs = Number(values.epochs);
@@ -26,11 +30,29 @@ const mnist = await loadMnist({ dir: data });
 const vae = await VAE.create({ inputDim: 784, hidden: [400], latentDim: 20, activation: 'relu', likelihood: 'bernoulli', seed: 1 }, { build: values.build });
 const workers = values.workers === 'auto' ? 'auto' : Number(values.workers);
 console.log(`wasm-vae bench/train: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}, workers ${values.workers}`);
-console.log('epoch  samples/s  train loss  test loss (nats/example)');
-const history = await vae.fit(mnist.train.bytes, {
-  epochs, batchSize: 128, learningRate: 1e-3, validation: mnist.test.bytes, workers,
-  onEpochEnd: (e) => console.log(`${String(e.epoch).padStart(5)}  ${Math.round(e.samplesPerSecond).toString().padStart(9)}  ${e.loss.toFixed(2).padStart(10)}  ${e.valLoss.toFixed(2).padStart(9)}`),
-});
+const threads = workers === 'auto' ? 2 : workers;
+const torchLabel = existsSync(OPENBLAS) ? '+ OpenBLAS' : 'with the default BLAS';
+const torchMissing = () => { console.log('PyTorch: not measured (/usr/bin/python3 with torch not found; apt-get install python3-torch libopenblas0-openmp)'); torch = null; };
+let torch = values['skip-torch'] || values.sequential ? null : startPythonPeer('pytorch-peer.py', [data, threads, 60000, 'interleave']);
+if (torch) await torch.ready.catch(torchMissing);
+console.log(`epoch  samples/s  train loss  test loss (nats/example)${torch ? `  PyTorch samples/s (${threads} thread(s), its epoch right after)` : ''}`);
+const ourEpochs = [], torchEpochs = [];
+for (let e = 0; e < (torch ? epochs : 1); e++) {
+  // One fit per epoch continues the same run (the epoch count, shuffles and noise streams carry on).
+  const h = await vae.fit(mnist.train.bytes, {
+    epochs: torch ? 1 : epochs, batchSize: 128, learningRate: 1e-3, validation: mnist.test.bytes, workers,
+    onEpochEnd: torch ? undefined : (e) => console.log(`${String(e.epoch).padStart(5)}  ${Math.round(e.samplesPerSecond).toString().padStart(9)}  ${e.loss.toFixed(2).padStart(10)}  ${e.valLoss.toFixed(2).padStart(9)}`),
+  });
+  ourEpochs.push(...h.epochs);
+  if (!torch) continue;
+  const theirs = await torch.step().catch(torchMissing);
+  const ep = h.epochs[0];
+  if (theirs) torchEpochs.push(theirs);
+  console.log(`${String(ep.epoch).padStart(5)}  ${Math.round(ep.samplesPerSecond).toString().padStart(9)}  ${ep.loss.toFixed(2).padStart(10)}  ${ep.valLoss.toFixed(2).padStart(9)}`
+    + (theirs ? `  ${Math.round(theirs.samplesPerSecond).toString().padStart(9)}` : ''));
+}
+if (torch) await torch.close().catch(() => {});
+const history = { epochs: ourEpochs };
 const rt = vae.runtime;
 console.log(`runtime: ${rt.workers} worker(s)${rt.threads ? ' (threads)' : ' (this thread)'}, SIMD${rt.relaxedSimd ? ' + relaxed SIMD (relaxed_madd)' : ' (plain f32x4 mul+add)'}`);
 await vae.dispose();
@@ -52,14 +74,21 @@ if (!values['skip-tfjs']) {
     console.log(`TensorFlow.js ${backend}: ${Math.round(peer.samplesPerSecond)} samples/s over ${n} batches -> wasm-vae is ${(median / peer.samplesPerSecond).toFixed(1)}x`);
   }
 }
-if (!values['skip-torch']) {
+if (torchEpochs.length) {
+  const rates = torchEpochs.map((e) => e.samplesPerSecond), theirs = rates.slice().sort((a, b) => a - b)[Math.floor(rates.length / 2)];
+  const pairs = rates.map((r, i) => ourEpochs[i].samplesPerSecond / r).sort((a, b) => a - b);
+  const peer = { backend: `pytorch ${torchLabel}`, threads: torchEpochs[0].threads, torch: torchEpochs[0].torch, samplesPerSecond: theirs, epochs: rates, pairRatio: pairs[Math.floor(pairs.length / 2)] };
+  result.peers.push(peer);
+  console.log(`PyTorch ${peer.torch} ${torchLabel}, ${peer.threads} thread(s), train and test sets loaded as in its example, ${rates.length} epochs alternating with wasm-vae's `
+    + `after a warm-up epoch: median ${Math.round(theirs)} samples/s -> wasm-vae is ${(median / theirs).toFixed(2)}x (medians); epoch pairs ${peer.pairRatio.toFixed(2)}x (${pairs[0].toFixed(2)}–${pairs.at(-1).toFixed(2)})`);
+} else if (values.sequential && !values['skip-torch']) {
   try {
-    const peer = { backend: `pytorch ${existsSync(OPENBLAS) ? '+ OpenBLAS' : '(default BLAS)'}`, ...runPythonPeer('pytorch-peer.py', [data, rt.workers], { quiet: true }) };
+    const peer = { backend: `pytorch ${torchLabel}`, ...runPythonPeer('pytorch-peer.py', [data, threads], { quiet: true }) };
     result.peers.push(peer);
-    console.log(`PyTorch ${peer.torch} ${existsSync(OPENBLAS) ? '+ OpenBLAS' : 'with the default BLAS'}, ${peer.threads} thread(s), train and test sets loaded as in its example: `
+    console.log(`PyTorch ${peer.torch} ${torchLabel}, ${peer.threads} thread(s), train and test sets loaded as in its example: `
       + `${Math.round(peer.samplesPerSecond)} samples/s over one epoch after a warm-up epoch -> wasm-vae is ${(median / peer.samplesPerSecond).toFixed(2)}x`);
   } catch {
-    console.log('PyTorch: not measured (/usr/bin/python3 with torch not found; apt-get install python3-torch libopenblas0-openmp)');
+    torchMissing();
   }
 }
 // Where the microseconds of a step go: one thread, every kernel call timed, over 100 steps after
