@@ -26,7 +26,7 @@ async function instance(path) {
   const scratch = arena.alloc(k.gemm_scratch_bytes());
   const random = (n) => { const p = arena.allocFloats(n); k.uniform_fill(p, n, -1, 1, 1, n % 97, 0); return p; };
   const put = (values) => { const p = arena.allocFloats(values.length); new Float32Array(memory.buffer, p, values.length).set(values); return p; };
-  return { k, scratch, random, put };
+  return { k, scratch, random, put, arena };
 }
 
 // rows × cols, zero except at the k a 4-row panel keeps (share `keep`), where each row is nonzero
@@ -69,6 +69,7 @@ const CASES = {
   rgb_dw: ({ k, scratch, random }) => { const a = random(16384 * 32), b = random(16384 * 48), c = random(32 * 48); return () => k.gemm_tn(32, 48, 16384, a, 32, b, 48, c, 48, 0, scratch); },
   dw64: ({ k, scratch, random }) => { const a = random(16384 * 64), b = random(16384 * 64), c = random(64 * 64); return () => k.gemm_tn(64, 64, 16384, a, 64, b, 64, c, 64, 0, scratch); },
   dx48_k64: ({ k, scratch, random }) => { const a = random(16384 * 64), w = random(64 * 48), c = random(16384 * 48); return () => k.gemm_nn(16384, 48, 64, a, 64, w, 48, c, 48, 0, scratch); },
+  gather_u8: ({ k, arena }) => { const src = arena.alloc(60000 * 784), idx = arena.alloc(4 * 128), dst = arena.allocFloats(128 * 784); new Int32Array(arena.memory.buffer, idx, 128).forEach((_, i, a) => { a[i] = (i * 7919) % 60000; }); return () => k.gather_u8(dst, src, idx, 0, 128, 784, 1 / 255); },
   col_sums: ({ k, random }) => { const g = random(25088 * 32), d = random(32); return () => k.col_sums(d, g, 25088, 32, 32, 0); },
   bias_relu: ({ k, random }) => { const y = random(25088 * 32), b = random(32); return () => k.bias_act(y, 25088, 32, b, 1, 0); },
   relu_backward: ({ k, random }) => { const dy = random(25088 * 32), y = random(25088 * 32); return () => k.act_backward(dy, y, 25088 * 32, 1, 0); },
