@@ -14,7 +14,7 @@
 // finite). A NaN in X is a nonzero (x ≠ 0 is true) and propagates as in the dense GEMM.
 
 import { ACT_RELU, isVectorAct, vectorAct } from './elementwise';
-import { gemm_nt_bias_act_skip, gemm_scratch_bytes, gemm_tn_skip } from './gemm';
+import { gemm_nn_skip, gemm_nt_bias_act_skip, gemm_scratch_bytes, gemm_tn_skip } from './gemm';
 import { transpose4 } from './gemm-pack';
 import { madd } from './gemm-tiles';
 
@@ -139,16 +139,23 @@ function writeCompactionTable(table: usize): void {
 }
 
 /**
- * C[m×n] = act(A·Bᵀ + bias), A [m×k] mostly zeros, B [n×k] (a layer's weight), through lists of
- * each row of A's nonzeros; n a multiple of 4, act one the fused epilogue computes (the caller
- * checks). Rows are taken in blocks whose lists fit; for each 28 columns of C, a panel of Bᵀ
- * ([k][28]) is packed once a block and swept by each row's list.
+ * C[m×n] = act(A·op(B) + bias) (fused) or beta·C + A·op(B), A [m×k] mostly zeros, op(B)'s element
+ * (k, j) at b + k·sbk + j·sbj (one of the strides 4: a layer's weight, [n×k] or [k×n]), through
+ * lists of each row of A's nonzeros; n a multiple of 4, act one the fused epilogue computes (the
+ * caller checks). Rows are taken in blocks whose lists fit; for each 28 columns of C, a panel of
+ * op(B) ([k][28]) is packed once a block and swept by each row's list.
  */
-function gemmNtBiasActLists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
-                            c: usize, ldc: i32, bias: usize, act: i32, alpha: f32, scratch: usize): void {
+function gemmRowLists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, sbk: usize, sbj: usize, c: usize, ldc: i32,
+                      beta: f32, fused: bool, bias: usize, act: i32, alpha: f32, scratch: usize): void {
   const values = scratch, table = scratch + 2 * LIST_BYTES, starts = table + 256, panel = scratch + LISTS_END;
-  const rowBytes = <usize>ldb << 2;
   writeCompactionTable(table);
+  // The chains start from beta·C, rounded once as the dense GEMM's do (loadRow).
+  if (!fused && beta != 0 && beta != 1) {
+    for (let i = 0; i < m; i++) {
+      const row = c + ((<usize>i * <usize>ldc) << 2);
+      for (let j = 0; j < n; j += 4) v128.store(row + (<usize>j << 2), f32x4.mul(v128.load(row + (<usize>j << 2)), f32x4.splat(beta)));
+    }
+  }
   for (let i0 = 0; i0 < m;) {
     let t = 0, rows = 0;
     store<i32>(starts, 0);
@@ -162,13 +169,15 @@ function gemmNtBiasActLists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize
     }
     for (let j0 = 0; j0 < n; j0 += W) {
       const nv = min(W, n - j0) >> 2;
-      packPanel(b + <usize>j0 * rowBytes, rowBytes, k, nv, panel);
+      if (sbj == 4) packRows(b + (<usize>j0 << 2), sbk, k, nv, panel);
+      else packPanel(b + <usize>j0 * sbj, sbj, k, nv, panel);
       const bj = bias ? bias + (<usize>j0 << 2) : 0;
       for (let r = 0; r < rows; r++) {
         const e = values + (<usize>load<i32>(starts + (<usize>r << 2)) << 2);
         const end = values + (<usize>load<i32>(starts + (<usize>(r + 1) << 2)) << 2);
         const to = c + ((<usize>(i0 + r) * <usize>ldc + <usize>j0) << 2);
-        if (act == ACT_RELU) sweepAny(nv, e, end, 0, 0, to, true, bj, ACT_RELU, alpha);
+        if (!fused) sweepAny(nv, e, end, 0, beta != 0 ? to : 0, to, false, 0, 0, 0);
+        else if (act == ACT_RELU) sweepAny(nv, e, end, 0, 0, to, true, bj, ACT_RELU, alpha);
         else sweepAny(nv, e, end, 0, 0, to, true, bj, act, alpha);
       }
     }
@@ -257,17 +266,18 @@ function transposeColumns(b: usize, rowBytes: usize, k: i32, dst: usize): void {
 /**
  * gemm_nt_bias_act_skip through lists of each row of A's nonzeros (see above): data rows that
  * are mostly zeros at places that differ from row to row. The same bits as gemm_nt_bias_act.
- * C's columns past the last multiple of 4, and problems the lists do not take (k too long for a
- * panel in scratch, an activation the epilogue does not vectorise), go to gemm_nt_bias_act_skip.
+ * C's columns past the last multiple of 4, and problems the lists do not take (fewer than 28
+ * columns, whose one sweep has too few chains; k too long for a panel in scratch; an activation
+ * the epilogue does not vectorise), go to gemm_nt_bias_act_skip.
  */
 export function gemm_nt_bias_act_lists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
                                        c: usize, ldc: i32, bias: usize, act: i32, alpha: f32, scratch: usize): void {
   const n4 = n & ~3;
-  if (m <= 0 || n4 <= 0 || k <= 0 || !listsFit(<usize>k * ROW, gemm_scratch_bytes()) || !isVectorAct(act)) {
+  if (m <= 0 || n4 < W || k <= 0 || !listsFit(<usize>k * ROW, gemm_scratch_bytes()) || !isVectorAct(act)) {
     gemm_nt_bias_act_skip(m, n, k, a, lda, b, ldb, c, ldc, bias, act, alpha, scratch);
     return;
   }
-  gemmNtBiasActLists(m, n4, k, a, lda, b, ldb, c, ldc, bias, act, alpha, scratch);
+  gemmRowLists(m, n4, k, a, lda, b, 4, <usize>ldb << 2, c, ldc, 0, true, bias, act, alpha, scratch);
   if (n4 < n) {
     gemm_nt_bias_act_skip(m, n - n4, k, a, lda, b + <usize>n4 * (<usize>ldb << 2), ldb, c + (<usize>n4 << 2), ldc,
       bias ? bias + (<usize>n4 << 2) : 0, act, alpha, scratch);
@@ -277,13 +287,13 @@ export function gemm_nt_bias_act_lists(m: i32, n: i32, k: i32, a: usize, lda: i3
 /**
  * gemm_tn_skip through lists of each column of B's nonzeros (see above): a weight gradient
  * dW = dYᵀ·X over data rows X that are mostly zeros. The same bits as gemm_tn. C's rows and
- * columns past the last multiples of 4 go to gemm_tn_skip, as does a k whose 4 columns' lists
- * would not fit in a block.
+ * columns past the last multiples of 4 go to gemm_tn_skip, as do fewer than 28 rows and a k whose
+ * 4 columns' lists would not fit in a block.
  */
 export function gemm_tn_lists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
                               c: usize, ldc: i32, beta: f32, scratch: usize): void {
   const m4 = m & ~3, n4 = n & ~3, ldcBytes = <usize>ldc << 2;
-  if (m4 <= 0 || n4 <= 0 || k <= 0 || 4 * (k + 4) > LIST_CAPACITY || !listsFit(4 * ROW + <usize>k * ROW + (<usize>k << 4), gemm_scratch_bytes())) {
+  if (m4 < W || n4 <= 0 || k <= 0 || 4 * (k + 4) > LIST_CAPACITY || !listsFit(4 * ROW + <usize>k * ROW + (<usize>k << 4), gemm_scratch_bytes())) {
     gemm_tn_skip(m, n, k, a, lda, b, ldb, c, ldc, beta, scratch);
     return;
   }
@@ -291,4 +301,21 @@ export function gemm_tn_lists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usi
   // Each element is its own chain: the rest of C is the same whichever GEMM computes it.
   if (n4 < n) gemm_tn_skip(m4, n - n4, k, a, lda, b + (<usize>n4 << 2), ldb, c + (<usize>n4 << 2), ldc, beta, scratch);
   if (m4 < m) gemm_tn_skip(m - m4, n, k, a + (<usize>m4 << 2), lda, b, ldb, c + <usize>m4 * ldcBytes, ldc, beta, scratch);
+}
+
+/**
+ * gemm_nn_skip through lists of each row of A's nonzeros: C = beta·C + A·B, B [k×n] (an input
+ * gradient dX = dZ·W over a ReLU's zeros, a transposed convolution's forward over its input's).
+ * The same bits as gemm_nn; C's columns past a multiple of 4, fewer than 28 columns and a k too
+ * long for a panel go to gemm_nn_skip.
+ */
+export function gemm_nn_lists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
+                              c: usize, ldc: i32, beta: f32, scratch: usize): void {
+  const n4 = n & ~3;
+  if (m <= 0 || n4 < W || k <= 0 || !listsFit(<usize>k * ROW, gemm_scratch_bytes())) {
+    gemm_nn_skip(m, n, k, a, lda, b, ldb, c, ldc, beta, scratch);
+    return;
+  }
+  gemmRowLists(m, n4, k, a, lda, b, <usize>ldb << 2, 4, c, ldc, beta, false, 0, 0, 0, scratch);
+  if (n4 < n) gemm_nn_skip(m, n - n4, k, a, lda, b + (<usize>n4 << 2), ldb, c + (<usize>n4 << 2), ldc, beta, scratch);
 }

@@ -16,16 +16,18 @@ function sparseRows(rows: number, k: number, zeros: number, next: ReturnType<typ
 
 // [rows, columns of C, k, share of zeros]: MNIST's first layer; 60 columns (two sweeps of 28, then
 // 4); k = 33 and 7 (not multiples of 4); 300 rows of 1500 half zeros (several blocks of lists);
-// 1100 rows (more than a block's 1020); all zero; n = 403 and 30 (the last 3 and 2 columns by 4-row skipping).
+// 1100 rows (more than a block's 1020); all zero; n = 403 (the last 3 columns by 4-row skipping),
+// 30 and 8 (4-row skipping: fewer than 28 columns, 4).
 const FORWARD = [[128, 400, 784, 0.81], [130, 60, 600, 0.35], [9, 56, 33, 0.5], [5, 8, 7, 0.2], [300, 28, 1500, 0.5],
-  [1100, 12, 20, 0.5], [6, 32, 64, 1], [37, 403, 785, 0.81], [20, 30, 50, 0.6]] as const;
+  [1100, 32, 20, 0.5], [6, 32, 64, 1], [37, 403, 785, 0.81], [20, 30, 50, 0.6]] as const;
 
 // [rows of C (units), columns of C (inputs), k (data rows), share of zeros]: MNIST's first layer
 // and a worker's half of it; 60 units (the last sweep 4 wide); k = 33; 1100 columns (more than a
 // block's 1020); k = 1200 (a block lists 32 columns at most); all zero; m = 7, n = 30, 794 (C's last
-// row and columns by 4-row skipping: a third of 400 units, a conditional model's 784 + 10 inputs).
-const GRADIENT = [[400, 784, 128, 0.81], [200, 784, 64, 0.81], [60, 12, 33, 0.4], [8, 1100, 50, 0.5], [12, 200, 1200, 0.3],
-  [16, 24, 40, 1], [7, 20, 50, 0.7], [12, 30, 40, 0.6], [133, 794, 100, 0.8]] as const;
+// row and columns by 4-row skipping: a third of 400 units, a conditional model's 784 + 10 inputs);
+// m = 12 (fewer than 28 rows: 4-row skipping).
+const GRADIENT = [[400, 784, 128, 0.81], [200, 784, 64, 0.81], [60, 12, 33, 0.4], [28, 1100, 50, 0.5], [32, 200, 1200, 0.3],
+  [28, 24, 40, 1], [7, 20, 50, 0.7], [30, 30, 40, 0.6], [133, 794, 100, 0.8], [12, 40, 40, 0.5]] as const;
 
 describe.each(['simd', 'relaxed'] as const)('list GEMMs (%s build)', (build) => {
   it('gemm_nt_bias_act_lists equals gemm_nt_bias_act bit for bit', async () => {
@@ -58,6 +60,27 @@ describe.each(['simd', 'relaxed'] as const)('list GEMMs (%s build)', (build) => 
       let want = 0;
       for (let t = 0; t < k; t++) want += x[i * k + t] * w[j * k + t];
       expect(Math.abs(got[i * n + j] - want), `(${i}, ${j})`).toBeLessThan(1e-5 * (1 + Math.abs(want)) * k);
+    }
+  });
+
+  it('gemm_nn_lists equals gemm_nn bit for bit, beta 0, 1 and 0.5', async () => {
+    // [rows, columns of C, k, share of zeros]: a transposed conv's forward and a conv's input
+    // gradient (k = 64, 512 wide: 19 sweeps, the last 8 columns), k = 33, several blocks of lists,
+    // 30 and 62 columns (the last 2 by 4-row skipping; 30: all of them, fewer than 28 + 4).
+    const K = await kernels(build), next = rng(44);
+    const scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
+    for (const [m, n, k, zeros] of [[300, 512, 64, 0.45], [200, 512, 64, 0.8], [9, 56, 33, 0.5], [1500, 28, 64, 0.3], [17, 62, 40, 0.6], [12, 30, 40, 0.6], [5, 40, 20, 1]] as const) {
+      const mark = K.arena.mark();
+      const a = sparseRows(m, k, zeros, next), b = randomArray(k * n, next), start = randomArray(m * n, next);
+      if (m > 30 && zeros < 1) a[5 * k + 3] = NaN;
+      const pa = K.put(a), pb = K.put(b);
+      for (const beta of [0, 1, 0.5]) {
+        const dense = K.put(start), lists = K.put(start);
+        K.k.gemm_nn(m, n, k, pa, k, pb, n, dense, n, beta, scratch);
+        K.k.gemm_nn_lists(m, n, k, pa, k, pb, n, lists, n, beta, scratch);
+        expect(firstDifference(K.get(lists, m * n), K.get(dense, m * n)), `${m}×${n}×${k}, ${zeros} zeros, beta ${beta}`).toBe('');
+      }
+      K.arena.release(mark);
     }
   });
 

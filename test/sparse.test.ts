@@ -127,7 +127,7 @@ async function trainWithShare<T>(config: VAEConfig, workers: number, share: numb
     // Dense layers skip through lists (gemm-lists.ts), conv layers through 4-row panels.
     return { params: vae.getParameters(), result, skipForward: skips('gemm_nt_bias_act_skip') + skips('gemm_nt_bias_act_lists'),
       skipGradient: skips('gemm_tn_skip') + skips('gemm_tn_lists'),
-      skipRelu: { inputGradient: skips('gemm_nn_skip') + skips('gemm_nt_skip'), weightGradient: skips('gemm_tn_skip_a') } };
+      skipRelu: { inputGradient: skips('gemm_nn_skip') + skips('gemm_nn_lists') + skips('gemm_nt_skip'), weightGradient: skips('gemm_tn_skip_a') } };
   } finally {
     await vae.dispose();
     Object.assign(SPARSE_BELOW, limits);

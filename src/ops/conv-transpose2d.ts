@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
 import { biasShare, columnRanges } from './conv-units.js';
 import { layerActivation, layerInt } from './layer-checks.js';
-import { gradientZeros, sparseEnough, type Zeros } from './sparse-data.js';
+import { gradientZeros, LISTS_BELOW, sparseEnough, type Zeros } from './sparse-data.js';
 import type { Op } from './types.js';
 
 /** C × H × W in, O × Ho × Wo out, square kernel k; `dcols` the output gradient's patches. */
@@ -37,7 +37,7 @@ export const convTranspose2d: Op<ConvTranspose2dSpec, ConvTranspose2dLayer> = {
   forward(c, s, rows) {
     const K = patch(s);
     const x = c.buffer[s.input], n = rows * s.H * s.W;
-    const gemm = sparseEnough(c, s.inputZeros, x, n * s.C) ? c.k.gemm_nn_skip : c.k.gemm_nn;
+    const gemm = sparseEnough(c, s.inputZeros, x, n * s.C, LISTS_BELOW) ? c.k.gemm_nn_lists : c.k.gemm_nn;
     gemm(n, K, s.C, x, s.C, c.params + 4 * s.weight, K, c.buffer[s.cols], K, 0, c.pack);
     c.k.col2im(c.buffer[s.output], c.buffer[s.cols], rows, s.Ho, s.Wo, s.O, s.k, s.k, s.stride, s.pad, s.H, s.W, 0);
     c.k.bias_act(c.buffer[s.output], rows * s.Ho * s.Wo, s.O, c.params + 4 * s.bias, s.act, s.alpha);

@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
 import { biasShare, columnRanges } from './conv-units.js';
 import { layerActivation, layerInt } from './layer-checks.js';
-import { gradientZeros, sparseEnough, type Zeros } from './sparse-data.js';
+import { gradientZeros, LISTS_BELOW, sparseEnough, type Zeros } from './sparse-data.js';
 import type { Op, OpContext } from './types.js';
 
 /** A conv2d layer: C × H × W in, O × Ho × Wo out, square kernel k; `cols`/`dcols` its patch scratch buffers. */
@@ -47,7 +47,7 @@ export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
     const K = patch(s), n = rows * pixels(s);
     if (s.act !== 0) c.k.act_backward(c.gradient[s.output], c.buffer[s.output], n * s.O, s.act, s.alpha);
     if (c.gradient[s.input] === 0) return; // the data: nothing to propagate into
-    const dz = c.gradient[s.output], gemm = sparseEnough(c, gradientZeros(s.act), dz, n * s.O) ? c.k.gemm_nn_skip : c.k.gemm_nn;
+    const dz = c.gradient[s.output], gemm = sparseEnough(c, gradientZeros(s.act), dz, n * s.O, LISTS_BELOW) ? c.k.gemm_nn_lists : c.k.gemm_nn;
     gemm(n, K, s.O, dz, s.O, c.params + 4 * s.weight, K, c.buffer[s.dcols], K, 0, c.pack);
     c.k.col2im(c.gradient[s.input], c.buffer[s.dcols], rows, s.H, s.W, s.C, s.k, s.k, s.stride, s.pad, s.Ho, s.Wo, 0);
   },

@@ -47,7 +47,7 @@ export const dense: Op<DenseSpec, DenseLayer> = {
     if (s.act !== IDENTITY) c.k.act_backward(c.gradient[s.output], c.buffer[s.output], rows * s.outDim, s.act, s.alpha);
     if (c.gradient[s.input] === 0) return; // the data: nothing to propagate into
     const dy = c.gradient[s.output];
-    const gemm = sparseEnough(c, gradientZeros(s.act), dy, rows * s.outDim) ? c.k.gemm_nn_skip : c.k.gemm_nn;
+    const gemm = sparseEnough(c, gradientZeros(s.act), dy, rows * s.outDim, LISTS_BELOW) ? c.k.gemm_nn_lists : c.k.gemm_nn;
     gemm(rows, s.inDim, s.outDim, dy, s.outDim, c.params + 4 * s.weight, s.inDim, c.gradient[s.input], s.inDim, 0, c.pack);
   },
   units: (s) => s.outDim,
