@@ -5,14 +5,7 @@
 // and on what they hand to the 4-row skipping forms (C's last columns or rows past a multiple of
 // 4, an activation not vectorised).
 import { describe, expect, it } from 'vitest';
-import { firstDifference, type Kernels, kernels, randomArray, rng } from './helpers.js';
-
-// Rows like images: a share `zeros` of the values zero, most of them in the same columns (a
-// border), and within the rest zeros at random places.
-function sparseRows(rows: number, k: number, zeros: number, next: ReturnType<typeof rng>): Float32Array {
-  const border = Array.from({ length: k }, () => next(0, 1) < zeros);
-  return randomArray(rows * k, next, 0, 1).map((v, i) => (border[i % k] ? (next(0, 1) < 0.97 ? 0 : v) : next(0, 1) < zeros / 2 ? 0 : v));
-}
+import { firstDifference, type Kernels, kernels, randomArray, rng, sparseRows } from './helpers.js';
 
 // [rows, columns of C, k, share of zeros]: MNIST's first layer; 60 columns (two sweeps of 28, then
 // 4); k = 33 and 7 (not multiples of 4); 300 rows of 1500 half zeros (several blocks of lists);
@@ -74,12 +67,8 @@ describe.each(['simd', 'relaxed'] as const)('list GEMMs (%s build)', (build) => 
       const a = sparseRows(m, k, zeros, next), b = randomArray(k * n, next), start = randomArray(m * n, next);
       if (m > 30 && zeros < 1) a[5 * k + 3] = NaN;
       const pa = K.put(a), pb = K.put(b);
-      for (const beta of [0, 1, 0.5]) {
-        const dense = K.put(start), lists = K.put(start);
-        K.k.gemm_nn(m, n, k, pa, k, pb, n, dense, n, beta, scratch);
-        K.k.gemm_nn_lists(m, n, k, pa, k, pb, n, lists, n, beta, scratch);
-        expect(firstDifference(K.get(lists, m * n), K.get(dense, m * n)), `${m}×${n}×${k}, ${zeros} zeros, beta ${beta}`).toBe('');
-      }
+      sameFromEveryBeta(K, start, (c, beta) => K.k.gemm_nn(m, n, k, pa, k, pb, n, c, n, beta, scratch),
+        (c, beta) => K.k.gemm_nn_lists(m, n, k, pa, k, pb, n, c, n, beta, scratch), `${m}×${n}×${k}, ${zeros} zeros`);
       K.arena.release(mark);
     }
   });
@@ -96,12 +85,17 @@ async function weightGradientMatches(K: Kernels, m: number, n: number, rows: num
   const x = sparseRows(rows, n, zeros, next);
   if (zeros < 1) x[3 * n + 2] = NaN;
   const dy = K.put(randomArray(rows * m, next, -1, 1)), px = K.put(x);
-  const start = randomArray(m * n, next, -1, 1);
-  for (const beta of [0, 1, 0.5]) {
-    const dense = K.put(start), lists = K.put(start);
-    K.k.gemm_tn(m, n, rows, dy, m, px, n, dense, n, beta, scratch);
-    K.k.gemm_tn_lists(m, n, rows, dy, m, px, n, lists, n, beta, scratch);
-    expect(firstDifference(K.get(lists, m * n), K.get(dense, m * n)), `${m}×${n}×${rows}, ${zeros} zeros, beta ${beta}`).toBe('');
-  }
+  sameFromEveryBeta(K, randomArray(m * n, next, -1, 1), (c, beta) => K.k.gemm_tn(m, n, rows, dy, m, px, n, c, n, beta, scratch),
+    (c, beta) => K.k.gemm_tn_lists(m, n, rows, dy, m, px, n, c, n, beta, scratch), `${m}×${n}×${rows}, ${zeros} zeros`);
   K.arena.release(mark);
+}
+
+// `dense` and `lists` run from the same C (`start`) with beta 0, 1 and 0.5 end with the same bits.
+function sameFromEveryBeta(K: Kernels, start: Float32Array, dense: (c: number, beta: number) => void, lists: (c: number, beta: number) => void, label: string) {
+  for (const beta of [0, 1, 0.5]) {
+    const want = K.put(start), got = K.put(start);
+    dense(want, beta);
+    lists(got, beta);
+    expect(firstDifference(K.get(got, start.length), K.get(want, start.length)), `${label}, beta ${beta}`).toBe('');
+  }
 }

@@ -47,6 +47,15 @@ export function randomArray(n: number, next: (lo?: number, hi?: number) => numbe
   return a;
 }
 
+/**
+ * Rows like images: a share `zeros` of the values zero, most of them in the same columns (a
+ * border), the rest at random places; nonzeros in (0, 1).
+ */
+export function sparseRows(rows: number, k: number, zeros: number, next: (lo?: number, hi?: number) => number): Float32Array {
+  const border = Array.from({ length: k }, () => next(0, 1) < zeros);
+  return randomArray(rows * k, next, 0, 1).map((v, i) => (border[i % k] ? (next(0, 1) < 0.97 ? 0 : v) : next(0, 1) < zeros / 2 ? 0 : v));
+}
+
 /** Largest |a − b| / (atol + rtol·|b|); ≤ 1 means within tolerance. */
 export function worstError(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol = 0): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);

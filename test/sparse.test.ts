@@ -6,13 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { architecture, loadMnist, VAE, type VAEConfig } from '../src/index.js';
 import { LISTS_BELOW, SPARSE_BELOW } from '../src/ops/sparse-data.js';
-import { DATA_DIR, firstDifference, type Kernels, kernels, randomArray, rng } from './helpers.js';
-
-// Rows like images: a share `zeros` of the values zero, most of them in the same columns (a border).
-function sparseRows(rows: number, k: number, zeros: number, next: ReturnType<typeof rng>): Float32Array {
-  const border = Array.from({ length: k }, () => next(0, 1) < zeros);
-  return randomArray(rows * k, next, 0, 1).map((v, i) => (border[i % k] ? (next(0, 1) < 0.97 ? 0 : v) : next(0, 1) < zeros / 2 ? 0 : v));
-}
+import { DATA_DIR, firstDifference, type Kernels, kernels, randomArray, rng, sparseRows } from './helpers.js';
 
 const SHAPES = [[37, 403, 785, 0.81], [5, 40, 400, 0.5], [9, 7, 33, 0], [3, 64, 20, 1], [130, 24, 600, 0.9], [701, 9, 37, 0.8]] as const;
 
