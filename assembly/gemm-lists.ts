@@ -19,20 +19,20 @@ import { transpose4 } from './gemm-pack';
 import { madd } from './gemm-tiles';
 
 /** Columns of C a sweep holds in registers: seven f32x4 accumulators (with eight, V8 keeps one in memory). */
-const W: i32 = 28;
+export const W: i32 = 28;
 /** Bytes of one k's row in a panel of W columns. */
 const ROW: usize = <usize>W << 2;
 /** List entries a block holds; the values (f32) fill LIST_BYTES, their k's byte offsets (u32) the LIST_BYTES after. */
-const LIST_CAPACITY: i32 = 40960;
-const LIST_BYTES: usize = <usize>LIST_CAPACITY << 2;
+export const LIST_CAPACITY: i32 = 40960;
+export const LIST_BYTES: usize = <usize>LIST_CAPACITY << 2;
 /** Rows (forward) or columns (weight gradient) a block lists at most: its table of list starts. */
 const BLOCK_LINES: i32 = 1020;
 /** Scratch taken before the panel or tile: both lists, the compaction table (16 × 16 bytes), the list starts. */
-const LISTS_END: usize = 2 * LIST_BYTES + 256 + (<usize>(BLOCK_LINES + 4) << 2);
+export const LISTS_END: usize = 2 * LIST_BYTES + 256 + (<usize>(BLOCK_LINES + 4) << 2);
 
 // The compaction table at `table`: for each 4-bit mask of nonzero lanes, the byte shuffle that
 // moves those lanes, in order, to the front of a vector (i8x16.swizzle; 0x80 bytes give zeros).
-function writeCompactionTable(table: usize): void {
+export function writeCompactionTable(table: usize): void {
   for (let mask = 0; mask < 16; mask++) {
     const row = table + (<usize>mask << 4);
     let slot = 0;
@@ -51,7 +51,7 @@ function writeCompactionTable(table: usize): void {
 // the values and one of their offsets, both stored whole (the next store overwrites the rest).
 // A NaN is nonzero (x ≠ 0) and is listed: it propagates as in the dense GEMM.
 // @ts-ignore: decorator
-@inline function listNonzeros(x: usize, n: i32, step: u32, values: usize, t: i32, table: usize, origin: u32 = 0): i32 {
+@inline export function listNonzeros(x: usize, n: i32, step: u32, values: usize, t: i32, table: usize, origin: u32 = 0): i32 {
   const zero = f32x4.splat(0);
   let offsets = i32x4.add(i32x4(0, step, 2 * step, 3 * step), i32x4.splat(origin));
   const step4 = i32x4.splat(4 * step);
@@ -121,7 +121,7 @@ function writeCompactionTable(table: usize): void {
 
 // sweep with nv a constant: the full width, or C's last columns (rows) ((n % 28) / 4 vectors).
 // @ts-ignore: decorator
-@inline function sweepAny(nv: i32, e: usize, end: usize, base: usize, from: usize, to: usize,
+@inline export function sweepAny(nv: i32, e: usize, end: usize, base: usize, from: usize, to: usize,
                           fused: bool, bias: usize, act: i32, alpha: f32): void {
   if (nv == 7) sweep(7, e, end, base, from, to, fused, bias, act, alpha);
   else if (nv == 6) sweep(6, e, end, base, from, to, fused, bias, act, alpha);
@@ -255,7 +255,7 @@ function packRows(a: usize, rowBytes: usize, k: i32, nv: i32, panel: usize): voi
 }
 
 // Columns [0, 4) of the k rows at b (rowBytes apart) as 4 contiguous rows of k floats at dst.
-function transposeColumns(b: usize, rowBytes: usize, k: i32, dst: usize): void {
+export function transposeColumns(b: usize, rowBytes: usize, k: i32, dst: usize): void {
   const kBytes = <usize>k << 2, k4 = k & ~3;
   for (let r = 0; r < k4; r += 4) transpose4(b + <usize>r * rowBytes, rowBytes, dst + (<usize>r << 2), kBytes);
   for (let r = k4; r < k; r++) {

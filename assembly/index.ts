@@ -1,6 +1,7 @@
 // The kernel ABI: every export takes byte offsets into the one imported linear memory.
 export { gemm_nt, gemm_nt_bias_act, gemm_nn, gemm_tn, gemm_scratch_bytes, gemm_nt_bias_act_skip, gemm_tn_skip, gemm_nt_skip, gemm_nn_skip, gemm_tn_skip_a, gemm_tn_skip_grouped } from './gemm';
 export { gemm_nt_bias_act_lists, gemm_tn_lists, gemm_nn_lists } from './gemm-lists';
+export { gemm_tn_lists_a } from './gemm-lists-a';
 export { bias_act, act_backward } from './elementwise';
 export { bernoulli_nll, gaussian_nll, gaussian_logvar_grad, latent_forward, latent_backward, sigmoid } from './loss';
 export { normal_rows, uniform_fill } from './random';

@@ -21,6 +21,7 @@ export interface KernelExports {
   gemm_tn_skip_a(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
   gemm_nt_bias_act_lists(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, bias: Ptr, act: number, alpha: number, scratch: Ptr): void;
   gemm_nn_lists(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
+  gemm_tn_lists_a(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
   gemm_tn_lists(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr): void;
   gemm_tn_skip_grouped(m: number, n: number, k: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, beta: number, scratch: Ptr, group: number): void;
   bias_act(y: Ptr, rows: number, cols: number, bias: Ptr, act: number, alpha: number): void;

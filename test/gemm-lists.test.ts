@@ -73,6 +73,24 @@ describe.each(['simd', 'relaxed'] as const)('list GEMMs (%s build)', (build) => 
     }
   });
 
+  it('gemm_tn_lists_a (the output gradient\'s zeros) equals gemm_tn bit for bit, beta 0, 1 and 0.5', async () => {
+    // [rows of C (channels), columns of C, k, share of zeros in A]: dcgan28's second conv over 600
+    // pixels (blocks of 256 k and a part block); k = 33; 7 channels and 30 columns (the last
+    // channels and columns by 4-channel skipping); 20 columns and 160 channels (all of it: under 28
+    // columns; more channels' lists than a block holds); all zero.
+    const K = await kernels(build), next = rng(45);
+    const scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
+    for (const [m, n, k, zeros] of [[64, 512, 600, 0.8], [32, 56, 33, 0.5], [7, 30, 300, 0.7], [8, 20, 40, 0.5], [160, 28, 50, 0.6], [12, 28, 40, 1]] as const) {
+      const mark = K.arena.mark();
+      const a = sparseRows(k, m, zeros, next), b = randomArray(k * n, next);
+      if (zeros < 1) a[3 * m + 1] = NaN;
+      const pa = K.put(a), pb = K.put(b);
+      sameFromEveryBeta(K, randomArray(m * n, next), (c, beta) => K.k.gemm_tn(m, n, k, pa, m, pb, n, c, n, beta, scratch),
+        (c, beta) => K.k.gemm_tn_lists_a(m, n, k, pa, m, pb, n, c, n, beta, scratch), `${m}×${n}×${k}, ${zeros} zeros`);
+      K.arena.release(mark);
+    }
+  });
+
   it('gemm_tn_lists equals gemm_tn bit for bit, beta 0, 1 and 0.5', async () => {
     const next = rng(43);
     for (const [m, n, rows, zeros] of GRADIENT) await weightGradientMatches(await kernels(build), m, n, rows, zeros, next);

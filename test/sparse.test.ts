@@ -5,7 +5,7 @@
 // parameters to the bit with 1 and 2 workers.
 import { describe, expect, it } from 'vitest';
 import { architecture, loadMnist, VAE, type VAEConfig } from '../src/index.js';
-import { LISTS_BELOW, SPARSE_BELOW } from '../src/ops/sparse-data.js';
+import { GRADIENT_LISTS_BELOW, LISTS_BELOW, SPARSE_BELOW } from '../src/ops/sparse-data.js';
 import { DATA_DIR, firstDifference, type Kernels, kernels, randomArray, rng, sparseRows } from './helpers.js';
 
 const SHAPES = [[37, 403, 785, 0.81], [5, 40, 400, 0.5], [9, 7, 33, 0], [3, 64, 20, 1], [130, 24, 600, 0.9], [701, 9, 37, 0.8]] as const;
@@ -112,8 +112,8 @@ describe.each(['simd', 'relaxed'] as const)('zero-skipping GEMMs (%s build)', (b
  * its parameters, what `train` returned and how often the skipping GEMMs ran on this thread.
  */
 async function trainWithShare<T>(config: VAEConfig, workers: number, share: number, train: (vae: VAE) => Promise<T>) {
-  const limits = { ...SPARSE_BELOW }, listLimits = { ...LISTS_BELOW };
-  for (const table of [SPARSE_BELOW, LISTS_BELOW]) Object.assign(table, { data: share, relu: share });
+  const tables = [SPARSE_BELOW, LISTS_BELOW, GRADIENT_LISTS_BELOW], saved = tables.map((t) => ({ ...t }));
+  for (const table of tables) Object.assign(table, { data: share, relu: share });
   const vae = await VAE.create(config, { workers, profile: true });
   try {
     const result = await train(vae);
@@ -121,11 +121,10 @@ async function trainWithShare<T>(config: VAEConfig, workers: number, share: numb
     // Dense layers skip through lists (gemm-lists.ts), conv layers through 4-row panels.
     return { params: vae.getParameters(), result, skipForward: skips('gemm_nt_bias_act_skip') + skips('gemm_nt_bias_act_lists'),
       skipGradient: skips('gemm_tn_skip') + skips('gemm_tn_lists'),
-      skipRelu: { inputGradient: skips('gemm_nn_skip') + skips('gemm_nn_lists') + skips('gemm_nt_skip'), weightGradient: skips('gemm_tn_skip_a') } };
+      skipRelu: { inputGradient: skips('gemm_nn_skip') + skips('gemm_nn_lists') + skips('gemm_nt_skip'), weightGradient: skips('gemm_tn_skip_a') + skips('gemm_tn_lists_a') } };
   } finally {
     await vae.dispose();
-    Object.assign(SPARSE_BELOW, limits);
-    Object.assign(LISTS_BELOW, listLimits);
+    tables.forEach((t, i) => Object.assign(t, saved[i]));
   }
 }
 

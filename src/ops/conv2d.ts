@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../model/config.js';
 import { biasShare, columnRanges } from './conv-units.js';
 import { layerActivation, layerInt } from './layer-checks.js';
-import { gradientZeros, LISTS_BELOW, sparseEnough, type Zeros } from './sparse-data.js';
+import { GRADIENT_LISTS_BELOW, gradientZeros, LISTS_BELOW, sparseEnough, type Zeros } from './sparse-data.js';
 import type { Op, OpContext } from './types.js';
 
 /** A conv2d layer: C × H × W in, O × Ho × Wo out, square kernel k; `cols`/`dcols` its patch scratch buffers. */
@@ -60,8 +60,11 @@ export const conv2d: Op<Conv2dSpec, Conv2dLayer> = {
     // of B. With a 4-wide kernel its panels are 4 kernel columns of one channel (grouped), which
     // share a ReLU's zeros more than 4 channels of one pixel: dcgan28's second conv after 3 epochs
     // keeps 69 % of such steps against 83 % (see bench/zeros.mjs).
+    // A gradient mostly zeros (a ReLU layer's: dcgan28's second conv about 20 % nonzero) goes
+    // through its own zeros' lists first: their time follows its share alone.
     const [dz, cols, dw] = [c.gradient[s.output], c.buffer[s.cols] + 4 * u0, c.grads + 4 * (s.weight + u0)];
-    if (sparseInput(c, s, rows)) c.k.gemm_tn_skip_grouped(s.O, u1 - u0, n, dz, s.O, cols, K, dw, K, beta, c.pack, s.k === 4 ? s.C : 0);
+    if (sparseEnough(c, gradientZeros(s.act), dz, n * s.O, GRADIENT_LISTS_BELOW)) c.k.gemm_tn_lists_a(s.O, u1 - u0, n, dz, s.O, cols, K, dw, K, beta, c.pack);
+    else if (sparseInput(c, s, rows)) c.k.gemm_tn_skip_grouped(s.O, u1 - u0, n, dz, s.O, cols, K, dw, K, beta, c.pack, s.k === 4 ? s.C : 0);
     else (sparseEnough(c, gradientZeros(s.act), dz, n * s.O) ? c.k.gemm_tn_skip_a : c.k.gemm_tn)(s.O, u1 - u0, n, dz, s.O, cols, K, dw, K, beta, c.pack);
     const [o0, o1] = biasShare(s.O, K, u0, u1);
     if (o1 > o0) c.k.col_sums(c.grads + 4 * (s.bias + o0), c.gradient[s.output] + 4 * o0, n, o1 - o0, s.O, beta);
