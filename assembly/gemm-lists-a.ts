@@ -7,7 +7,7 @@
 // (gemm-lists.ts explains why skipping exact zeros keeps the bits).
 
 import { gemm_scratch_bytes, gemm_tn_skip_a } from './gemm';
-import { LIST_BYTES, LIST_CAPACITY, LISTS_END, listNonzeros, sweepAny, transposeColumns, W, writeCompactionTable } from './gemm-lists';
+import { LIST_BYTES, LIST_CAPACITY, LISTS_END, listNonzeros, scaleForBeta, sweepAny, transposeColumns, W, writeCompactionTable } from './gemm-lists';
 
 /** Rows of B a block of k holds (KB × 512 floats: 512 KiB, in L2). */
 const KB: i32 = 256;
@@ -17,12 +17,7 @@ function gemmTnListsA(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb:
   const values = scratch, table = scratch + 2 * LIST_BYTES, starts = table + 256, columns = scratch + LISTS_END;
   const ldaBytes = <usize>lda << 2, ldbBytes = <usize>ldb << 2, ldcBytes = <usize>ldc << 2;
   writeCompactionTable(table);
-  if (beta != 0 && beta != 1) {
-    for (let i = 0; i < m; i++) {
-      const row = c + <usize>i * ldcBytes;
-      for (let j = 0; j < n; j += 4) v128.store(row + (<usize>j << 2), f32x4.mul(v128.load(row + (<usize>j << 2)), f32x4.splat(beta)));
-    }
-  }
+  scaleForBeta(c, m, n, ldc, beta);
   for (let k0 = 0; k0 < k; k0 += KB) {
     const kb = min(KB, k - k0), first = k0 == 0;
     // Each column of A over this block's rows: entries (value, address of B's row).

@@ -149,13 +149,7 @@ function gemmRowLists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, sbk:
                       beta: f32, fused: bool, bias: usize, act: i32, alpha: f32, scratch: usize): void {
   const values = scratch, table = scratch + 2 * LIST_BYTES, starts = table + 256, panel = scratch + LISTS_END;
   writeCompactionTable(table);
-  // The chains start from beta·C, rounded once as the dense GEMM's do (loadRow).
-  if (!fused && beta != 0 && beta != 1) {
-    for (let i = 0; i < m; i++) {
-      const row = c + ((<usize>i * <usize>ldc) << 2);
-      for (let j = 0; j < n; j += 4) v128.store(row + (<usize>j << 2), f32x4.mul(v128.load(row + (<usize>j << 2)), f32x4.splat(beta)));
-    }
-  }
+  if (!fused) scaleForBeta(c, m, n, ldc, beta);
   for (let i0 = 0; i0 < m;) {
     let t = 0, rows = 0;
     store<i32>(starts, 0);
@@ -182,6 +176,16 @@ function gemmRowLists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, sbk:
       }
     }
     i0 += rows;
+  }
+}
+
+// C[m×n] (n a multiple of 4) = beta·C when beta is neither 0 nor 1, so that sweeps that start
+// from C (from = C) start each chain from beta·C, rounded once as the dense GEMM's (loadRow).
+export function scaleForBeta(c: usize, m: i32, n: i32, ldc: i32, beta: f32): void {
+  if (beta == 0 || beta == 1) return;
+  for (let i = 0; i < m; i++) {
+    const row = c + ((<usize>i * <usize>ldc) << 2);
+    for (let j = 0; j < n; j += 4) v128.store(row + (<usize>j << 2), f32x4.mul(v128.load(row + (<usize>j << 2)), f32x4.splat(beta)));
   }
 }
 
