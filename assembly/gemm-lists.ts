@@ -208,8 +208,8 @@ function packPanel(b: usize, rowBytes: usize, k: i32, nv: i32, panel: usize): vo
  * C[m×n] = beta·C + Aᵀ·B, A [k×m] (an output gradient), B [k×n] mostly zeros (the data), through
  * lists of each column of B's nonzeros; m and n multiples of 4 (the caller checks). Columns are
  * listed 4 at a time from a transposed copy ([4][k]), in blocks whose lists fit; for each 28 rows
- * of C, each 4 columns are swept one at a time into a 4×28 tile (started from beta·C through
- * 4×4 transposes) and stored back transposed.
+ * of C, each 4 columns are swept one at a time into a 4×28 tile (started from beta·C, scaled in
+ * place first, through 4×4 transposes) and stored back transposed.
  */
 function gemmTnLists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
                      c: usize, ldc: i32, beta: f32, scratch: usize): void {
@@ -219,6 +219,7 @@ function gemmTnLists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
   const tile = scratch + LISTS_END, panel = tile + 4 * ROW, columns = panel + <usize>k * ROW;
   const ldbBytes = <usize>ldb << 2, ldcBytes = <usize>ldc << 2, kBytes = <usize>k << 2;
   writeCompactionTable(table);
+  scaleForBeta(c, m, n, ldc, beta);
   for (let j0 = 0; j0 < n;) {
     let t = 0, cols = 0;
     store<i32>(starts, 0);
@@ -235,10 +236,7 @@ function gemmTnLists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
       packRows(a + (<usize>u0 << 2), <usize>lda << 2, k, nv, panel);
       for (let j = 0; j < cols; j += 4) {
         const cb = c + <usize>u0 * ldcBytes + (<usize>(j0 + j) << 2);
-        if (beta != 0) {
-          for (let g = 0; g < nv; g++) transpose4(cb + <usize>(4 * g) * ldcBytes, ldcBytes, tile + (<usize>g << 4), ROW);
-          if (beta != 1) for (let q = 0; q < 4 * W; q += 4) v128.store(tile + (<usize>q << 2), f32x4.mul(v128.load(tile + (<usize>q << 2)), f32x4.splat(beta)));
-        }
+        if (beta != 0) for (let g = 0; g < nv; g++) transpose4(cb + <usize>(4 * g) * ldcBytes, ldcBytes, tile + (<usize>g << 4), ROW);
         for (let l = 0; l < 4; l++) {
           const e = values + (<usize>load<i32>(starts + (<usize>(j + l) << 2)) << 2);
           const end = values + (<usize>load<i32>(starts + (<usize>(j + l + 1) << 2)) << 2);
