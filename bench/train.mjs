@@ -36,20 +36,21 @@ const torchMissing = () => { console.log('PyTorch: not measured (/usr/bin/python
 let torch = values['skip-torch'] || values.sequential ? null : startPythonPeer('pytorch-peer.py', [data, threads, 60000, 'interleave']);
 if (torch) await torch.ready.catch(torchMissing);
 console.log(`epoch  samples/s  train loss  test loss (nats/example)${torch ? `  PyTorch samples/s (${threads} thread(s), its epoch right after)` : ''}`);
-const ourEpochs = [], torchEpochs = [];
-for (let e = 0; e < (torch ? epochs : 1); e++) {
-  // One fit per epoch continues the same run (the epoch count, shuffles and noise streams carry on).
+const epochLine = (e, theirs) => console.log(`${String(e.epoch).padStart(5)}  ${Math.round(e.samplesPerSecond).toString().padStart(9)}  `
+  + `${e.loss.toFixed(2).padStart(10)}  ${e.valLoss.toFixed(2).padStart(9)}${theirs ? `  ${Math.round(theirs.samplesPerSecond).toString().padStart(9)}` : ''}`);
+const ourEpochs = [], torchEpochs = [], alternating = torch !== null;
+for (let e = 0; e < (alternating ? epochs : 1); e++) {
+  // One fit per epoch continues the same run (the epoch count, shuffles and noise streams carry
+  // on); a peer that fails part-way leaves the remaining epochs to run without it.
   const h = await vae.fit(mnist.train.bytes, {
-    epochs: torch ? 1 : epochs, batchSize: 128, learningRate: 1e-3, validation: mnist.test.bytes, workers,
-    onEpochEnd: torch ? undefined : (e) => console.log(`${String(e.epoch).padStart(5)}  ${Math.round(e.samplesPerSecond).toString().padStart(9)}  ${e.loss.toFixed(2).padStart(10)}  ${e.valLoss.toFixed(2).padStart(9)}`),
+    epochs: alternating ? 1 : epochs, batchSize: 128, learningRate: 1e-3, validation: mnist.test.bytes, workers,
+    onEpochEnd: alternating ? undefined : (ep) => epochLine(ep),
   });
   ourEpochs.push(...h.epochs);
-  if (!torch) continue;
-  const theirs = await torch.step().catch(torchMissing);
-  const ep = h.epochs[0];
+  if (!alternating) continue;
+  const theirs = torch ? await torch.step().catch(torchMissing) : undefined;
   if (theirs) torchEpochs.push(theirs);
-  console.log(`${String(ep.epoch).padStart(5)}  ${Math.round(ep.samplesPerSecond).toString().padStart(9)}  ${ep.loss.toFixed(2).padStart(10)}  ${ep.valLoss.toFixed(2).padStart(9)}`
-    + (theirs ? `  ${Math.round(theirs.samplesPerSecond).toString().padStart(9)}` : ''));
+  epochLine(h.epochs[0], theirs);
 }
 if (torch) await torch.close().catch(() => {});
 const history = { epochs: ourEpochs };
