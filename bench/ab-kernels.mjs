@@ -29,12 +29,16 @@ async function instance(path) {
   return { k, scratch, random, put, arena };
 }
 
+// Numbers in [0, 1) from a fixed linear congruential generator: the same operands for both builds.
+function generator(seed) {
+  let s = seed;
+  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+}
+
 // rows × cols, zero except at the k a 4-row panel keeps (share `keep`), where each row is nonzero
 // with probability 0.6: the same matrix for both builds (a fixed generator).
 function panelZeros(rows, cols, keep) {
-  const out = new Float32Array(rows * cols);
-  let s = 12345;
-  const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const out = new Float32Array(rows * cols), next = generator(12345);
   for (let p = 0; p < rows; p += 4) for (let j = 0; j < cols; j++) {
     if (next() >= keep) continue;
     for (let r = p; r < Math.min(rows, p + 4); r++) out[r * cols + j] = next() < 0.6 ? next() - 0.5 : 0;
@@ -44,8 +48,7 @@ function panelZeros(rows, cols, keep) {
 
 // n values, each nonzero (in (0, 1)) with probability `share`, at places fixed by a generator.
 function randomZeros(n, share) {
-  let s = 777;
-  const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const next = generator(777);
   return Float32Array.from({ length: n }, () => (next() < share ? next() : 0));
 }
 
