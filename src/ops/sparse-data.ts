@@ -39,9 +39,9 @@ export const LISTS_BELOW: Record<Zeros, number> = { data: 0.7, relu: 0.7 };
  * A conv layer's output gradient with fewer nonzeros than this share makes its weight gradient
  * go through lists of the gradient's zeros (`gemm_tn_lists_a`), whose time follows that share
  * alone, rather than through the patches' zeros. Measured on dcgan28's second conv (6272 × 64 ×
- * 512; its gradient 21 % nonzero after an epoch, its patches 53 %): on synthetic operands (the
- * gradient 21 % nonzero; patches whose 4-row panels keep 78 % of k, 47 % nonzero) 3.8 ms against
- * 9.0 for the grouped 4-row form and 4.9 for 4-channel skipping on the gradient; in training
+ * 512; its gradient 21 % nonzero after an epoch, its patches 53 %): on synthetic operands so
+ * shaped (`node bench/sparse-conv.mjs`) 3.6 ms against 8.8 for the grouped 4-row form over the
+ * patches and 4.9 for 4-channel skipping on the gradient; in training
  * (bench/profile.mjs --arch dcgan28, one thread) 4.0 ms a step, where the grouped form had taken
  * about 6 (its two calls, this and the transposed conv's, 11.8 ms before; the one left 5.8). The
  * lists' time grows with the share, so a denser gradient leaves the choice to the patches' zeros.
