@@ -31,8 +31,8 @@ function gemmTnListsA(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb:
       }
     }
     for (let i = 0; i < m; i++) {
-      const e = values + (<usize>load<i32>(starts + (<usize>i << 2)) << 2);
-      const end = values + (<usize>load<i32>(starts + (<usize>(i + 1) << 2)) << 2);
+      const e = values + (<usize>load<i32>(starts + (<usize>i << 2)) << 3);
+      const end = values + (<usize>load<i32>(starts + (<usize>(i + 1) << 2)) << 3);
       const row = c + <usize>i * ldcBytes;
       for (let j0 = 0; j0 < n; j0 += W) {
         const nv = min(W, n - j0) >> 2, to = row + (<usize>j0 << 2);

@@ -7,7 +7,8 @@
 // MNIST 38 % of the forward's steps for 19 % nonzero values, on the MLP's decoder ReLU outputs
 // (55 % nonzero) 94 %. Here each row of X (forward) or each column of X (weight gradient) is
 // swept alone over its own nonzeros, 28 columns of C at a time in seven accumulators: per
-// nonzero, one splat, seven loads of W's (or dY's) 28 values at that k, seven multiply-adds.
+// nonzero, one 8-byte load of its entry (value, k's address), a splat, seven loads of W's (or
+// dY's) 28 values at that k, seven multiply-adds.
 // (gemm-lists-a.ts: the weight gradient over the output gradient's zeros instead.)
 //
 // The same bits as the dense GEMMs: every element of C is one chain over k in order, starting
@@ -17,6 +18,7 @@
 
 import { ACT_RELU, isVectorAct, vectorAct } from './elementwise';
 import { gemm_nn_skip, gemm_nt_bias_act_skip, gemm_scratch_bytes, gemm_tn_skip } from './gemm';
+import { pairSweepAct, pairSweepPlain, pairSweepRelu } from './gemm-lists-pairs';
 import { transpose4 } from './gemm-pack';
 import { madd } from './gemm-tiles';
 
@@ -24,7 +26,7 @@ import { madd } from './gemm-tiles';
 export const W: i32 = 28;
 /** Bytes of one k's row in a panel of W columns. */
 const ROW: usize = <usize>W << 2;
-/** List entries a block holds; the values (f32) fill LIST_BYTES, their k's addresses (u32) the LIST_BYTES after. */
+/** List entries a block holds, 8 bytes each: a value (f32), then its k's address (u32). */
 export const LIST_CAPACITY: i32 = 40960;
 export const LIST_BYTES: usize = <usize>LIST_CAPACITY << 2;
 /** Rows (forward) or columns (weight gradient) a block lists at most: its table of list starts. */
@@ -47,10 +49,13 @@ export function writeCompactionTable(table: usize): void {
   }
 }
 
-// Appends the nonzeros of the n contiguous floats at x to the lists from entry t (values at
-// `values`, origin + i·step at values + LIST_BYTES), in order, and returns the new count. Four values at
+// Appends the nonzeros of the n contiguous floats at x to the lists from entry t (entries of 8
+// bytes from `values`: the value, then origin + i·step), in order, and returns the new count. One
+// load an entry, not two, in the sweeps, which are bound by their loads: 1.08× (forward) and 1.05×
+// (weight gradient) on the MLP's decoder output layer (bench/ab-kernels.mjs lists_*). Four values at
 // a time without a branch on them: the nonzero lanes are moved to the front by one shuffle of
-// the values and one of their offsets, both stored whole (the next store overwrites the rest).
+// the values and one of their offsets, interleaved into 4 entries stored whole (the next store
+// overwrites the rest).
 // A NaN is nonzero (x ≠ 0) and is listed: it propagates as in the dense GEMM.
 // @ts-ignore: decorator
 @inline export function listNonzeros(x: usize, n: i32, step: u32, values: usize, t: i32, table: usize, origin: u32 = 0): i32 {
@@ -62,16 +67,16 @@ export function writeCompactionTable(table: usize): void {
     const v = v128.load(x + (<usize>i << 2));
     const mask = i32x4.bitmask(f32x4.ne(v, zero));
     const shuffle = v128.load(table + (<usize>mask << 4));
-    const e = values + (<usize>t << 2);
-    v128.store(e, i8x16.swizzle(v, shuffle));
-    v128.store(e, i8x16.swizzle(offsets, shuffle), LIST_BYTES);
+    const e = values + (<usize>t << 3), kept = i8x16.swizzle(v, shuffle), at = i8x16.swizzle(offsets, shuffle);
+    v128.store(e, i32x4.shuffle(kept, at, 0, 4, 1, 5));
+    v128.store(e, i32x4.shuffle(kept, at, 2, 6, 3, 7), 16);
     offsets = i32x4.add(offsets, step4);
     t += <i32>popcnt(mask);
   }
   for (; i < n; i++) {
-    const e = values + (<usize>t << 2), value = load<f32>(x + (<usize>i << 2));
+    const e = values + (<usize>t << 3), value = load<f32>(x + (<usize>i << 2));
     store<f32>(e, value);
-    store<u32>(e, origin + <u32>i * step, LIST_BYTES);
+    store<u32>(e, origin + <u32>i * step, 4);
     t += i32(value != 0);
   }
   return t;
@@ -88,8 +93,8 @@ export function writeCompactionTable(table: usize): void {
   let c2 = nv > 2 && from ? v128.load(from, 32) : z, c3 = nv > 3 && from ? v128.load(from, 48) : z;
   let c4 = nv > 4 && from ? v128.load(from, 64) : z, c5 = nv > 5 && from ? v128.load(from, 80) : z;
   let c6 = nv > 6 && from ? v128.load(from, 96) : z;
-  for (; e < end; e += 4) {
-    const x = v128.load32_splat(e), p = base + <usize>load<u32>(e, LIST_BYTES);
+  for (; e < end; e += 8) {
+    const entry = load<u64>(e), x = f32x4.splat(reinterpret<f32>(<u32>entry)), p = base + <usize>(entry >>> 32);
     c0 = madd(x, v128.load(p), c0);
     if (nv > 1) c1 = madd(x, v128.load(p, 16), c1);
     if (nv > 2) c2 = madd(x, v128.load(p, 32), c2);
@@ -169,9 +174,17 @@ function gemmRowLists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, sbk:
       else packPanel(b + <usize>j0 * sbj, sbj, k, nv, panel);
       const bj = bias ? bias + (<usize>j0 << 2) : 0;
       for (let r = 0; r < rows; r++) {
-        const e = values + (<usize>load<i32>(starts + (<usize>r << 2)) << 2);
-        const end = values + (<usize>load<i32>(starts + (<usize>(r + 1) << 2)) << 2);
+        const e = values + (<usize>load<i32>(starts + (<usize>r << 2)) << 3);
+        const end = values + (<usize>load<i32>(starts + (<usize>(r + 1) << 2)) << 3);
         const to = c + ((<usize>(i0 + r) * <usize>ldc + <usize>j0) << 2);
+        if (nv <= 3 && r + 1 < rows) { // a narrow last sweep: two rows at once (gemm-lists-pairs.ts)
+          const next = values + (<usize>load<i32>(starts + (<usize>(r + 2) << 2)) << 3), below = to + (<usize>ldc << 2);
+          if (!fused) pairSweepPlain(nv, e, end, end, next, beta != 0 ? to : 0, beta != 0 ? below : 0, to, below);
+          else if (act == ACT_RELU) pairSweepRelu(nv, e, end, end, next, to, below, bj, alpha);
+          else pairSweepAct(nv, e, end, end, next, to, below, bj, act, alpha);
+          r++;
+          continue;
+        }
         if (!fused) sweepAny(nv, e, end, 0, beta != 0 ? to : 0, to, false, 0, 0, 0);
         else if (act == ACT_RELU) sweepAny(nv, e, end, 0, 0, to, true, bj, ACT_RELU, alpha);
         else sweepAny(nv, e, end, 0, 0, to, true, bj, act, alpha);
@@ -238,8 +251,8 @@ function gemmTnLists(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
         const cb = c + <usize>u0 * ldcBytes + (<usize>(j0 + j) << 2);
         if (beta != 0) for (let g = 0; g < nv; g++) transpose4(cb + <usize>(4 * g) * ldcBytes, ldcBytes, tile + (<usize>g << 4), ROW);
         for (let l = 0; l < 4; l++) {
-          const e = values + (<usize>load<i32>(starts + (<usize>(j + l) << 2)) << 2);
-          const end = values + (<usize>load<i32>(starts + (<usize>(j + l + 1) << 2)) << 2);
+          const e = values + (<usize>load<i32>(starts + (<usize>(j + l) << 2)) << 3);
+          const end = values + (<usize>load<i32>(starts + (<usize>(j + l + 1) << 2)) << 3);
           const row = tile + <usize>l * ROW;
           sweepAny(nv, e, end, 0, beta != 0 ? row : 0, row, false, 0, 0, 0);
         }

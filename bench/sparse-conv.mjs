@@ -1,9 +1,10 @@
-// Issue 15/17: dcgan28's 6272 × 512 × 64 GEMMs (a batch of 128, its second conv and first
-// transposed conv) on zeros shaped as its ReLUs leave them after an epoch (bench/zeros.mjs), by the
+// Issue 15/17: dcgan28's 6272 × 512 × 64 and 6272 × 64 × 512 GEMMs (a batch of 128, its second
+// conv and first transposed conv) on zeros shaped as its ReLUs leave them after an epoch (bench/zeros.mjs), by the
 // 4-row skipping forms and by the list forms, with the dense GEMM for scale; the same bits checked.
 // Zeros: the transposed conv's input 55 % nonzero with 94 % of 4-row steps kept; the second conv's
-// input gradient 21 % / 33 %; its patches 47 % / 78 %; its output gradient 21 % nonzero with 58 %
-// of 4-channel steps kept. One thread; the forms alternate in 5 rounds; medians.
+// input gradient 21 % / 33 %; its patches 47 % / 78 % (its forward; the transposed conv's output
+// gradient's patches, taken as 50 % / 80 %, in its input gradient: the same GEMM, there without
+// bias and ReLU); its output gradient 21 % nonzero with 58 % of 4-channel steps kept. One thread; the forms alternate in 5 rounds; medians.
 // Usage: node bench/sparse-conv.mjs [--build auto|simd|relaxed]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -45,6 +46,13 @@ for (const [label, keep, within] of [['transposed conv forward, input 55 % nonze
   compare(`${label} (C = A·W, ${P} × 512 × 64)`, P * 512, [['gemm_nn', (c) => k.gemm_nn(P, 512, 64, a, 64, w, 512, c, 512, 0, scratch)],
     ['gemm_nn_skip (4-row)', (c) => k.gemm_nn_skip(P, 512, 64, a, 64, w, 512, c, 512, 0, scratch)],
     ['gemm_nn_lists', (c) => k.gemm_nn_lists(P, 512, 64, a, 64, w, 512, c, 512, 0, scratch)]]);
+}
+const b64 = random(64);
+for (const [label, keep, within] of [['second conv forward, patches 47 % nonzero', 0.78, 0.6], ['transposed conv input gradient (its GEMM), patches about 50 % nonzero', 0.8, 0.6]]) {
+  const a = put(zeros(P, 512, keep, within, true));
+  compare(`${label} (C = relu(A·Wᵀ + b), ${P} × 64 × 512)`, P * 64, [['gemm_nt_bias_act', (c) => k.gemm_nt_bias_act(P, 64, 512, a, 512, w, 512, c, 64, b64, 1, 0, scratch)],
+    ['gemm_nt_bias_act_skip (4-row)', (c) => k.gemm_nt_bias_act_skip(P, 64, 512, a, 512, w, 512, c, 64, b64, 1, 0, scratch)],
+    ['gemm_nt_bias_act_lists', (c) => k.gemm_nt_bias_act_lists(P, 64, 512, a, 512, w, 512, c, 64, b64, 1, 0, scratch)]]);
 }
 const dz = put(zeros(P, 64, 0.58, 0.355, false)), cols = put(zeros(P, 512, 0.78, 0.6, true));
 compare(`second conv weight gradient (dW = dZᵀ·patches, 64 × 512 × ${P})`, 64 * 512, [['gemm_tn', (c) => k.gemm_tn(64, 512, P, dz, 64, cols, 512, c, 512, 0, scratch)],

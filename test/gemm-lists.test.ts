@@ -2,6 +2,7 @@
 // dense GEMMs' outputs to the bit: on MNIST-like rows, on rows 50–90 % nonzero, on rows with
 // nothing at all, with a NaN in the data, with C's width not a multiple of the 28-column sweep,
 // k not a multiple of 4, more rows (or columns) than one block of lists holds, beta 0, 1, 0.5,
+// narrow last sweeps over pairs of rows of unequal lists,
 // and on what they hand to the 4-row skipping forms (C's last columns or rows past a multiple of
 // 4, an activation not vectorised).
 import { describe, expect, it } from 'vitest';
@@ -10,9 +11,18 @@ import { firstDifference, type Kernels, kernels, randomArray, rng, sparseRows } 
 // [rows, columns of C, k, share of zeros]: MNIST's first layer; 60 columns (two sweeps of 28, then
 // 4); k = 33 and 7 (not multiples of 4); 300 rows of 1500 half zeros (several blocks of lists);
 // 1100 rows (more than a block's 1020); all zero; n = 403 (the last 3 columns by 4-row skipping),
-// 30 and 8 (4-row skipping: fewer than 28 columns, 4).
+// 30 and 8 (4-row skipping: fewer than 28 columns, 4); 64 and 40 columns (the last sweep 8 and 12
+// wide, rows swept in pairs: gemm-lists-pairs.ts) over an odd number of rows.
 const FORWARD = [[128, 400, 784, 0.81], [130, 60, 600, 0.35], [9, 56, 33, 0.5], [5, 8, 7, 0.2], [300, 28, 1500, 0.5],
-  [1100, 32, 20, 0.5], [6, 32, 64, 1], [37, 403, 785, 0.81], [20, 30, 50, 0.6]] as const;
+  [1100, 32, 20, 0.5], [6, 32, 64, 1], [37, 403, 785, 0.81], [20, 30, 50, 0.6], [131, 64, 512, 0.53], [7, 40, 33, 0.5]] as const;
+
+// Rows 3 and 4 of x (k long) with nothing and everything nonzero: in a pair of rows swept
+// together (gemm-lists-pairs.ts) one list ends at once and the other goes on alone.
+function unevenPairs(x: Float32Array, rows: number, k: number): void {
+  if (rows < 5) return;
+  x.fill(0, 3 * k, 4 * k);
+  for (let t = 4 * k; t < 5 * k; t++) if (x[t] === 0) x[t] = 0.25;
+}
 
 // [rows of C (units), columns of C (inputs), k (data rows), share of zeros]: MNIST's first layer
 // and a worker's half of it; 60 units (the last sweep 4 wide); k = 33; 1100 columns (more than a
@@ -29,6 +39,7 @@ describe.each(['simd', 'relaxed'] as const)('list GEMMs (%s build)', (build) => 
     for (const [rows, n, k, zeros] of FORWARD) {
       const mark = K.arena.mark();
       const x = sparseRows(rows, k, zeros, next);
+      if (zeros < 1) unevenPairs(x, rows, k);
       if (rows > 30 && zeros < 1) x[7 * k + 5] = NaN; // a NaN in the data must reach its row's outputs, not be skipped
       const w = randomArray(n * k, next, -0.1, 0.1), bias = randomArray(n, next, -0.5, 0.5);
       const px = K.put(x), pw = K.put(w), pb = K.put(bias);
@@ -59,12 +70,14 @@ describe.each(['simd', 'relaxed'] as const)('list GEMMs (%s build)', (build) => 
   it('gemm_nn_lists equals gemm_nn bit for bit, beta 0, 1 and 0.5', async () => {
     // [rows, columns of C, k, share of zeros]: a transposed conv's forward and a conv's input
     // gradient (k = 64, 512 wide: 19 sweeps, the last 8 columns), k = 33, several blocks of lists,
-    // 30 and 62 columns (the last 2 by 4-row skipping; 30: all of them, fewer than 28 + 4).
+    // 30 and 62 columns (the last 2 by 4-row skipping; 30: all of them, fewer than 28 + 4); 64
+    // columns over 301 rows (the last 8 in pairs of rows), rows 3 and 4 empty and full.
     const K = await kernels(build), next = rng(44);
     const scratch = K.arena.alloc(K.k.gemm_scratch_bytes());
-    for (const [m, n, k, zeros] of [[300, 512, 64, 0.45], [200, 512, 64, 0.8], [9, 56, 33, 0.5], [1500, 28, 64, 0.3], [17, 62, 40, 0.6], [12, 30, 40, 0.6], [5, 40, 20, 1]] as const) {
+    for (const [m, n, k, zeros] of [[300, 512, 64, 0.45], [200, 512, 64, 0.8], [9, 56, 33, 0.5], [1500, 28, 64, 0.3], [17, 62, 40, 0.6], [12, 30, 40, 0.6], [5, 40, 20, 1], [301, 64, 512, 0.5]] as const) {
       const mark = K.arena.mark();
       const a = sparseRows(m, k, zeros, next), b = randomArray(k * n, next), start = randomArray(m * n, next);
+      if (zeros < 1) unevenPairs(a, m, k);
       if (m > 30 && zeros < 1) a[5 * k + 3] = NaN;
       const pa = K.put(a), pb = K.put(b);
       sameFromEveryBeta(K, start, (c, beta) => K.k.gemm_nn(m, n, k, pa, k, pb, n, c, n, beta, scratch),

@@ -118,7 +118,8 @@ async function trainWithShare<T>(config: VAEConfig, workers: number, share: numb
   try {
     const result = await train(vae);
     const skips = (name: string) => vae.profile().filter((e) => e.kernel.startsWith(`${name} `)).reduce((n, e) => n + e.calls, 0);
-    // Dense layers skip through lists (gemm-lists.ts), conv layers through 4-row panels.
+    // Through lists (gemm-lists.ts) or 4-row panels; a transposed conv's input gradient runs the
+    // forward's list GEMM without bias (gemm_nt_bias_act_lists) and counts as a forward here.
     return { params: vae.getParameters(), result, skipForward: skips('gemm_nt_bias_act_skip') + skips('gemm_nt_bias_act_lists'),
       skipGradient: skips('gemm_tn_skip') + skips('gemm_tn_lists'),
       skipRelu: { inputGradient: skips('gemm_nn_skip') + skips('gemm_nn_lists') + skips('gemm_nt_skip'), weightGradient: skips('gemm_tn_skip_a') + skips('gemm_tn_lists_a') } };

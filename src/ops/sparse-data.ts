@@ -25,13 +25,16 @@ export const SPARSE_BELOW: Record<Zeros, number> = { data: 0.3, relu: 0.6 };
 /**
  * A matrix with fewer nonzeros than this share goes through the list GEMMs (assembly/gemm-lists.ts:
  * each row's own nonzeros, not those of 4 rows at once): a dense layer's input (forward and weight
- * gradient), an input gradient over a ReLU's zeros (dense, conv2d), a transposed conv's input.
+ * gradient), an input gradient over a ReLU's zeros (dense, conv2d, and a transposed conv's over
+ * its output gradient's patches), a conv's patches, a transposed conv's input.
  * Measured (bench/sparse.mjs, 128 rows; the reference MLP's decoder output layer 400 → 784, zeros
  * at random): against the dense GEMM the forward and the weight gradient 2.3× faster at 30 %
  * nonzero, 1.3× at 57 % (that layer's ReLU input), 1.13× at 65 %, 0.97× / 0.95× at 75 %,
  * 0.85× / 0.7× at 90 %; on MNIST rows (19 % nonzero) 1.5× / 1.25× faster than the 4-row skipping
  * forms; `gemm_nn_lists` on dcgan28's 6272 × 512 × 64 against the 4-row form 1.18× at 70 %,
- * 1.03× at 80 %. (An object, so a test can set it.)
+ * 1.03× at 80 %; since entries are one 8-byte load and narrow last sweeps take two rows at once,
+ * the 64-wide conv GEMMs too (second conv's forward, patches 47 % nonzero: 5.7 ms against 6.8 for
+ * the 4-row form; first transposed conv's input gradient 5.6 against 6.5). (An object, so a test can set it.)
  */
 export const LISTS_BELOW: Record<Zeros, number> = { data: 0.7, relu: 0.7 };
 
