@@ -1,10 +1,11 @@
-// Issue 15/17: dcgan28's 6272 × 512 × 64 and 6272 × 64 × 512 GEMMs (a batch of 128, its second
-// conv and first transposed conv) on zeros shaped as its ReLUs leave them after an epoch (bench/zeros.mjs), by the
-// 4-row skipping forms and by the list forms, with the dense GEMM for scale; the same bits checked.
-// Zeros: the transposed conv's input 55 % nonzero with 94 % of 4-row steps kept; the second conv's
-// input gradient 21 % / 33 %; its patches 47 % / 78 % (its forward; the transposed conv's output
-// gradient's patches, taken as 50 % / 80 %, in its input gradient: the same GEMM, there without
-// bias and ReLU); its output gradient 21 % nonzero with 58 % of 4-channel steps kept. One thread; the forms alternate in 5 rounds; medians.
+// Issue 15/17: dcgan28's 6272 × 512 × 64 and 6272 × 64 × 512 GEMMs (a batch of 128, its second conv
+// and first transposed conv) on zeros shaped as its ReLUs leave them after an epoch
+// (bench/zeros.mjs), by the 4-row skipping forms and by the list forms, with the dense GEMM for
+// scale; the same bits checked. Zeros: the transposed conv's input 55 % nonzero with 94 % of 4-row
+// steps kept; the second conv's input gradient 21 % / 33 %; its patches 47 % / 78 % (its forward;
+// the transposed conv's output gradient's patches, taken as 50 % / 80 %, in its input gradient: the
+// same GEMM, there without bias and ReLU); its output gradient 21 % nonzero with 58 % of 4-channel
+// steps kept. One thread; the forms alternate in 5 rounds; medians.
 // Usage: node bench/sparse-conv.mjs [--build auto|simd|relaxed]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
