@@ -6,7 +6,8 @@
 // Cases: dcgan28's second conv layer at a batch of 128 (its pixels 6272 rows, patches 512 long),
 // dense and on zeros grouped as its ReLUs leave them (a 4-row panel keeps a k with the given
 // share), an RGB first conv's (3 channels, 4×4: 48-long patches; 16 rows of 32×32 pixels), and
-// the reference MLP's GEMMs (lists_*: the list GEMMs on its decoder's output layer). Prints the
+// the reference MLP's GEMMs (lists_*: the list GEMMs on its decoder's output layer; lists_conv_*:
+// dcgan28's second conv forward and first transposed conv forward through lists). Prints the
 // median time of each and the median of the paired ratios A/B (> 1: B faster).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -83,6 +84,9 @@ const CASES = {
   // The list GEMMs (kernel builds with gemm-lists.ts): the decoder's output layer on ReLU outputs 55 % nonzero at random places.
   lists_forward: ({ k, scratch, random, put }) => { const h = put(randomZeros(128 * 400, 0.55)), w = random(784 * 400), c = random(128 * 784), b = random(784); return () => k.gemm_nt_bias_act_lists(128, 784, 400, h, 400, w, 400, c, 784, b, 0, 0, scratch); },
   lists_dw: ({ k, scratch, random, put }) => { const h = put(randomZeros(128 * 400, 0.55)), dy = random(128 * 784), c = random(784 * 400); return () => k.gemm_tn_lists(784, 400, 128, dy, 784, h, 400, c, 400, 0, scratch); },
+  // dcgan28's 64-wide conv GEMMs through lists (the last 8 columns swept two rows at once) and its 512-wide one.
+  lists_conv_nt: ({ k, scratch, random, put }) => { const a = put(panelZeros(P, 512, 0.78)), w = random(64 * 512), c = random(P * 64), b = random(64); return () => k.gemm_nt_bias_act_lists(P, 64, 512, a, 512, w, 512, c, 64, b, 1, 0, scratch); },
+  lists_conv_nn: ({ k, scratch, random, put }) => { const a = put(panelZeros(P, 64, 0.95)), w = random(64 * 512), c = random(P * 512); return () => k.gemm_nn_lists(P, 512, 64, a, 64, w, 512, c, 512, 0, scratch); },
   mlp_first: ({ k, scratch, random, put }) => { const x = put(panelZeros(128, 784, 0.39)), w = random(400 * 784), c = random(128 * 400), b = random(400); return () => k.gemm_nt_bias_act_skip(128, 400, 784, x, 784, w, 784, c, 400, b, 1, 0, scratch); },
 };
 
